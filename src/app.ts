@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
+import accepts from '@fastify/accepts';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { handleFrameworkError, registerErrorHandlers } from './errors.ts';
+import { requestId, setResponseHeaders } from './headers.ts';
+import { clockRoutes } from './routes/clock.ts';
+import { healthRoutes } from './routes/health.ts';
+import { registerDocs, registerOpenApi } from './routes/docs.ts';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+export interface AppOptions {
+  /** Fastify's logger setting: false (the default, for tests) or pino options. */
+  readonly logger?: FastifyServerOptions['logger'];
+  /** Log every request, not only errors. @default false */
+  readonly logRequests?: boolean;
+  readonly keepAliveTimeoutMs?: number;
+  readonly headersTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
+}
+
+/** Builds the service without listening: tests call `inject()`, server.ts calls `listen()`. */
+export async function buildApp(options: AppOptions = {}) {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    logController: new LogController({
+      disableRequestLogging: !(options.logRequests ?? false),
+      requestIdLogLabel: 'requestId',
+    }),
+    genReqId: requestId,
+    requestIdHeader: false,
+    keepAliveTimeout: options.keepAliveTimeoutMs,
+    requestTimeout: options.requestTimeoutMs,
+    http: { headersTimeout: options.headersTimeoutMs },
+    ajv: {
+      // Fastify's default strips unknown query parameters silently; we refuse them instead.
+      customOptions: { removeAdditional: false },
+    },
+    frameworkErrors: handleFrameworkError,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onRequest', (request, reply, done) => {
+    setResponseHeaders(request, reply);
+    done();
+  });
+  registerErrorHandlers(app);
+  await app.register(accepts);
+  await registerOpenApi(app, version);
+  await app.register(clockRoutes);
+  await app.register(healthRoutes);
+  await registerDocs(app);
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

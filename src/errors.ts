@@ -1,0 +1,95 @@
+import { STATUS_CODES } from 'node:http';
+import { Type } from 'typebox';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { invalidTimeMessage, quote, EXPECTED_FORMAT } from './mirror.ts';
+import { setResponseHeaders } from './headers.ts';
+
+/** Every 4xx and 5xx body has this shape. */
+export const ErrorBody = Type.Object(
+  {
+    statusCode: Type.Integer({ examples: [400] }),
+    error: Type.String({ examples: ['Bad Request'] }),
+    message: Type.String({
+      examples: [`mirror_time "13:20" is not a valid time: ${EXPECTED_FORMAT}`],
+    }),
+  },
+  { description: 'What was wrong with the request, and what is expected.' },
+);
+
+export function errorBody(statusCode: number, message: string) {
+  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message };
+}
+
+type ValidationIssue = NonNullable<FastifyError['validation']>[number];
+
+/**
+ * Turns the schema validator's first complaint into a sentence that names the
+ * parameter, the value received and what is expected. Every query parameter
+ * in this API is either a time (checked by pattern and length) or one of a
+ * list (enum), which is what keeps this short.
+ */
+function describe(issue: ValidationIssue, request: FastifyRequest): string {
+  const query = (request.query ?? {}) as Record<string, unknown>;
+  const querystring = request.routeOptions.schema?.querystring as { properties?: object } | undefined;
+  const accepted = Object.keys(querystring?.properties ?? {});
+  if (issue.keyword === 'required') {
+    const name = String(issue.params.missingProperty);
+    return `${name} is required: ${EXPECTED_FORMAT}`;
+  }
+  if (issue.keyword === 'additionalProperties') {
+    const name = String(issue.params.additionalProperty);
+    return `unknown query parameter ${quote(name)}: expected only ${accepted.join(', ')}`;
+  }
+  const name = issue.instancePath.slice(1);
+  const value = query[name];
+  if (Array.isArray(value)) {
+    return `${name} was given ${value.length} times: expected it once`;
+  }
+  if (issue.keyword === 'enum') {
+    const allowed = (issue.params.allowedValues as unknown[]).join(', ');
+    return `${name} ${quote(String(value))} is not valid: expected one of ${allowed}`;
+  }
+  return invalidTimeMessage(name, String(value));
+}
+
+export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const [issue] = error.validation ?? [];
+  if (issue !== undefined) {
+    const message = describe(issue, request);
+    request.log.info({ reason: message }, 'bad request');
+    return reply.code(400).send(errorBody(400, message));
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 500) {
+    // The details go to the log, with the request id; the caller learns nothing of the internals.
+    request.log.error({ err: error }, 'request failed');
+    return reply
+      .code(500)
+      .send(errorBody(500, 'Something went wrong on our side; the request id names it in our logs.'));
+  }
+  request.log.info({ reason: error.message }, 'bad request');
+  return reply.code(status).send(errorBody(status, error.message));
+}
+
+export function handleNotFound(request: FastifyRequest, reply: FastifyReply) {
+  return reply
+    .code(404)
+    .send(
+      errorBody(
+        404,
+        `no route for ${request.method} ${quote(request.url.replace(/\?.*$/s, ''))}: see /openapi.json for the API`,
+      ),
+    );
+}
+
+/** Requests the router cannot even parse (a bad percent-escape in the path) get our headers and body too. */
+export function handleFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  setResponseHeaders(request, reply);
+  const hint = error.code === 'FST_ERR_BAD_URL' ? ': expected a path with valid percent-encoding' : '';
+  void reply.code(400).send(errorBody(400, `${error.message}${hint}`));
+}
+
+export function registerErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler(handleNotFound);
+}

@@ -1,0 +1,86 @@
+import type { FastifyServerOptions } from 'fastify';
+import { buildApp, type App } from './app.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+
+/** JSON lines for machines; colours only for a person at a terminal, and only where pino-pretty is installed. */
+function loggerOptions(config: Config): FastifyServerOptions['logger'] {
+  const options = { level: config.logLevel };
+  if (!process.stdout.isTTY) return options;
+  try {
+    import.meta.resolve('pino-pretty');
+    return { ...options, transport: { target: 'pino-pretty' } };
+  } catch {
+    return options; // a production image has no dev dependencies
+  }
+}
+
+export interface RunningServer {
+  readonly app: App;
+  readonly url: string;
+  /** Stops taking connections, lets requests in flight finish, and resolves once every socket is closed. */
+  readonly shutdown: () => Promise<void>;
+}
+
+/** Starts the service: the path both `npm start` and the container take. */
+export async function startServer(config: Config, app?: App): Promise<RunningServer> {
+  const server =
+    app ??
+    (await buildApp({
+      logger: loggerOptions(config),
+      logRequests: config.logRequests,
+      keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+      headersTimeoutMs: config.headersTimeoutMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+    }));
+  const url = await server.listen({ host: config.host, port: config.port });
+
+  let closing: Promise<void> | undefined;
+  const shutdown = () => {
+    closing ??= (async () => {
+      // close() stops listening and closes the sockets idle right now. A keep-alive socket whose request
+      // finishes later would stay open until the keep-alive timeout (fastify#7044), so sweep them until
+      // close() resolves, and after the grace period close every socket, busy or not.
+      const sweep = setInterval(() => server.server.closeIdleConnections(), 50);
+      const deadline = setTimeout(() => {
+        server.log.warn(
+          { graceMs: config.shutdownTimeoutMs },
+          'requests still in flight after the grace period: closing them',
+        );
+        server.server.closeAllConnections();
+      }, config.shutdownTimeoutMs);
+      try {
+        await server.close();
+      } finally {
+        clearInterval(sweep);
+        clearTimeout(deadline);
+      }
+    })();
+    return closing;
+  };
+  return { app: server, url, shutdown };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`clock-mirror: configuration error: ${error.message}\n`);
+    process.exit(1);
+  }
+  const { app, shutdown } = await startServer(config);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      app.log.info({ signal }, 'shutting down');
+      // A second signal means "now": the operator has stopped waiting.
+      process.once(signal, () => process.exit(1));
+      void shutdown().then(() => {
+        app.log.info('shut down cleanly');
+        process.exit(0);
+      });
+    });
+  }
+}
+
+if (import.meta.main) await main();
