@@ -1,0 +1,86 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface ServerProcess {
+  readonly child: ChildProcess;
+  /** e.g. http://127.0.0.1:41234 */
+  readonly url: string;
+  readonly port: number;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** Resolves with the exit code (or signal) once the process has ended. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGKILL if still running; for test clean-up. */
+  kill(): void;
+}
+
+export interface StartOptions {
+  /** Extra environment; PORT=0 and HOST=127.0.0.1 are the defaults. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Command and arguments after the Node binary. @default ['dist/server.js'] (what `npm start` and the image run) */
+  readonly args?: readonly string[];
+  /** @default the repository root */
+  readonly cwd?: string;
+  /** Run as this uid/gid (only as root). */
+  readonly uid?: number;
+  readonly gid?: number;
+  /** @default 15000 */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Starts the built service the way `npm start` does (`node dist/server.js`),
+ * on an ephemeral loopback port, and resolves once it logs where it listens.
+ * Run `npm run build` first (npm test does, in pretest).
+ */
+export async function startServerProcess(options: StartOptions = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...(options.args ?? ['dist/server.js'])], {
+    cwd: options.cwd ?? ROOT,
+    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.gid === undefined ? {} : { gid: options.gid }),
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const exited = once(child, 'exit').then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+  }));
+
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start within ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    const check = () => {
+      const match = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        child.stdout.off('data', check);
+        resolve(Number(match[1]));
+      }
+    };
+    child.stdout.on('data', check);
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (code ${code}, signal ${signal}) before listening:\n${output}`));
+    });
+  });
+
+  return {
+    child,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    exited,
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
