@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { FastifyServerOptions } from 'fastify';
 import { buildApp, type App } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
@@ -34,13 +35,25 @@ export async function startServer(config: Config, app?: App): Promise<RunningSer
     }));
   const url = await server.listen({ host: config.host, port: config.port });
 
+  // Node counts a connection that has sent nothing yet as busy, so closeIdleConnections() leaves it open; we
+  // track connections (a Set entry per connection, not per request) to close those silent ones at shutdown.
+  const connections = new Set<Socket>();
+  server.server.on('connection', (socket: Socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
+  const closeIdle = () => {
+    server.server.closeIdleConnections();
+    for (const socket of connections) if (socket.bytesRead === 0) socket.destroy();
+  };
+
   let closing: Promise<void> | undefined;
   const shutdown = () => {
     closing ??= (async () => {
-      // close() stops listening and closes the sockets idle right now. A keep-alive socket whose request
-      // finishes later would stay open until the keep-alive timeout (fastify#7044), so sweep them until
-      // close() resolves, and after the grace period close every socket, busy or not.
-      const sweep = setInterval(() => server.server.closeIdleConnections(), 50);
+      // close() stops listening and closes the connections idle right now. A keep-alive connection whose request
+      // finishes later would stay open until the keep-alive timeout (fastify#7044), so sweep them until close()
+      // resolves, and after the grace period close every connection, busy or not.
+      const sweep = setInterval(closeIdle, 50);
       const deadline = setTimeout(() => {
         server.log.warn(
           { graceMs: config.shutdownTimeoutMs },
@@ -49,7 +62,9 @@ export async function startServer(config: Config, app?: App): Promise<RunningSer
         server.server.closeAllConnections();
       }, config.shutdownTimeoutMs);
       try {
-        await server.close();
+        const closed = server.close();
+        closeIdle();
+        await closed;
       } finally {
         clearInterval(sweep);
         clearTimeout(deadline);

@@ -30,7 +30,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
 export async function registerDocs(app: FastifyInstance): Promise<void> {
   await app.register(swaggerUi, {
     routePrefix: '/',
-    uiConfig: { docExpansion: 'full', deepLinking: false, tryItOutEnabled: true, validatorUrl: null },
+    uiConfig: { docExpansion: 'full', deepLinking: false, validatorUrl: null },
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }

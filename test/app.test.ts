@@ -1,0 +1,258 @@
+import { after, before, suite, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildApp, type App } from '../src/app.ts';
+import { SECURITY_HEADERS } from '../src/headers.ts';
+
+const EXPECTED = 'expected HH:MM or HH:MM:SS (hours 1-12, minutes and seconds 00-59)';
+const badRequest = (message: string) => ({ statusCode: 400, error: 'Bad Request', message });
+
+let app: App;
+before(async () => {
+  app = await buildApp();
+});
+after(() => app.close());
+
+const get = (url: string, headers: Record<string, string> = {}) => app.inject({ method: 'GET', url, headers });
+
+suite('GET /clock', () => {
+  test('answers the mirror time and the real time as JSON', async () => {
+    const response = await get('/clock?mirror_time=12:22');
+    assert.equal(response.statusCode, 200);
+    assert.equal(response.headers['content-type'], 'application/json; charset=utf-8');
+    assert.deepEqual(response.json(), { mirror_time: '12:22', actual_time: '11:38' });
+  });
+
+  for (const [seen, actual] of [
+    ['05:25', '06:35'],
+    ['01:50', '10:10'],
+    ['11:58', '12:02'],
+    ['12:01', '11:59'],
+    ['12:00', '12:00'],
+  ]) {
+    test(`${seen} → ${actual}`, async () => {
+      assert.deepEqual((await get(`/clock?mirror_time=${seen}`)).json(), { mirror_time: seen, actual_time: actual });
+    });
+  }
+
+  test('normalises a one-digit hour', async () => {
+    assert.deepEqual((await get('/clock?mirror_time=2:11')).json(), { mirror_time: '02:11', actual_time: '09:49' });
+  });
+
+  test('answers seconds in the same form', async () => {
+    assert.deepEqual((await get('/clock?mirror_time=12:22:30')).json(), {
+      mirror_time: '12:22:30',
+      actual_time: '11:37:30',
+    });
+  });
+
+  test('accepts percent-encoded colons', async () => {
+    assert.deepEqual((await get('/clock?mirror_time=12%3A22')).json(), { mirror_time: '12:22', actual_time: '11:38' });
+  });
+
+  test('with Accept: text/plain, answers the real time as a string', async () => {
+    const response = await get('/clock?mirror_time=12:22', { accept: 'text/plain' });
+    assert.equal(response.statusCode, 200);
+    assert.equal(response.headers['content-type'], 'text/plain; charset=utf-8');
+    assert.equal(response.body, '11:38');
+  });
+
+  test('JSON stays the default when the client accepts both', async () => {
+    for (const accept of ['*/*', 'application/json', 'text/plain;q=0.5, application/json', 'text/*;q=0.1, */*']) {
+      const response = await get('/clock?mirror_time=12:22', { accept });
+      assert.deepEqual(response.json(), { mirror_time: '12:22', actual_time: '11:38' }, accept);
+    }
+  });
+
+  test('prefers plain text when the client ranks it higher', async () => {
+    const response = await get('/clock?mirror_time=12:22', { accept: 'application/json;q=0.2, text/plain' });
+    assert.equal(response.body, '11:38');
+  });
+
+  test('an Accept header that allows neither gets a 406 that says what is offered', async () => {
+    const response = await get('/clock?mirror_time=12:22', { accept: 'image/png' });
+    assert.equal(response.statusCode, 406);
+    assert.deepEqual(response.json(), {
+      statusCode: 406,
+      error: 'Not Acceptable',
+      message: 'Accept "image/png" allows neither application/json nor text/plain',
+    });
+  });
+
+  test('HEAD answers like GET, without a body', async () => {
+    const response = await app.inject({ method: 'HEAD', url: '/clock?mirror_time=12:22' });
+    assert.equal(response.statusCode, 200);
+    assert.equal(response.headers['content-type'], 'application/json; charset=utf-8');
+    assert.equal(response.body, '');
+  });
+});
+
+suite('GET /clock with bad input', () => {
+  const cases: ReadonlyArray<[string, string, string]> = [
+    ['an hour of 13', '/clock?mirror_time=13:20', `mirror_time "13:20" is not a valid time: ${EXPECTED}`],
+    ['an hour of 00', '/clock?mirror_time=00:20', `mirror_time "00:20" is not a valid time: ${EXPECTED}`],
+    ['60 minutes', '/clock?mirror_time=12:60', `mirror_time "12:60" is not a valid time: ${EXPECTED}`],
+    ['one-digit minutes', '/clock?mirror_time=1:5', `mirror_time "1:5" is not a valid time: ${EXPECTED}`],
+    ['60 seconds', '/clock?mirror_time=12:22:60', `mirror_time "12:22:60" is not a valid time: ${EXPECTED}`],
+    ['no parameter', '/clock', `mirror_time is required: ${EXPECTED}`],
+    ['no parameter, but a question mark', '/clock?', `mirror_time is required: ${EXPECTED}`],
+    ['an empty value', '/clock?mirror_time=', `mirror_time "" is not a valid time: ${EXPECTED}`],
+    ['a name without a value', '/clock?mirror_time', `mirror_time "" is not a valid time: ${EXPECTED}`],
+    [
+      'a repeated parameter',
+      '/clock?mirror_time=12:22&mirror_time=1:00',
+      'mirror_time was given 2 times: expected it once',
+    ],
+    [
+      'Arabic-Indic digits',
+      '/clock?mirror_time=%D9%A1%D9%A2:%D9%A2%D9%A2',
+      `mirror_time "\\u0661\\u0662:\\u0662\\u0662" is not a valid time: ${EXPECTED}`,
+    ],
+    [
+      'full-width digits',
+      '/clock?mirror_time=%EF%BC%91%EF%BC%92:22',
+      `mirror_time "\\uff11\\uff12:22" is not a valid time: ${EXPECTED}`,
+    ],
+    [
+      'malformed percent-encoding',
+      '/clock?mirror_time=%E0%A4%A',
+      `mirror_time "%E0%A4%A" is not a valid time: ${EXPECTED}`,
+    ],
+    ['a lone percent sign', '/clock?mirror_time=12%:22', `mirror_time "12%:22" is not a valid time: ${EXPECTED}`],
+    [
+      'an unknown parameter',
+      '/clock?mirror_time=12:22&verbose=1',
+      'unknown query parameter "verbose": expected only mirror_time',
+    ],
+    ['a misspelt parameter', '/clock?mirror-time=12:22', `mirror_time is required: ${EXPECTED}`],
+    [
+      'markup',
+      '/clock?mirror_time=%3Cscript%3E',
+      `mirror_time "\\u003cscript\\u003e" is not a valid time: ${EXPECTED}`,
+    ],
+    ['quotes and backslashes', '/clock?mirror_time=%22%5C', `mirror_time "\\"\\\\" is not a valid time: ${EXPECTED}`],
+  ];
+  for (const [name, url, message] of cases) {
+    test(`${name} gets a 400 that says what is wrong`, async () => {
+      const response = await get(url);
+      assert.equal(response.statusCode, 400);
+      assert.equal(response.headers['content-type'], 'application/json; charset=utf-8');
+      assert.deepEqual(response.json(), badRequest(message));
+    });
+  }
+
+  test('a long value is cut short in the message', async () => {
+    const response = await get(`/clock?mirror_time=${'9'.repeat(5000)}`);
+    assert.equal(response.statusCode, 400);
+    assert.deepEqual(response.json(), badRequest(`mirror_time "${'9'.repeat(40)}…" is not a valid time: ${EXPECTED}`));
+  });
+
+  test('an over-long query string with many parameters gets a 400, not a 5xx', async () => {
+    const query = Array.from({ length: 2000 }, (_, i) => `p${i}=${i}`).join('&');
+    const response = await get(`/clock?mirror_time=12:22&${query}`);
+    assert.equal(response.statusCode, 400);
+    assert.deepEqual(response.json(), badRequest('unknown query parameter "p0": expected only mirror_time'));
+  });
+
+  test('bracketed array and object syntax are not special: they are unknown parameters', async () => {
+    const response = await get('/clock?mirror_time=12:22&mirror_time[]=1:00');
+    assert.deepEqual(response.json(), badRequest('unknown query parameter "mirror_time[]": expected only mirror_time'));
+  });
+});
+
+suite('other routes', () => {
+  test('an unknown path gets a JSON 404 naming it', async () => {
+    const response = await get('/nope?x=1');
+    assert.equal(response.statusCode, 404);
+    assert.deepEqual(response.json(), {
+      statusCode: 404,
+      error: 'Not Found',
+      message: 'no route for GET "/nope": see /openapi.json for the API',
+    });
+  });
+
+  test('a wrong method gets a JSON 404', async () => {
+    const response = await app.inject({ method: 'POST', url: '/clock?mirror_time=12:22', payload: { a: 1 } });
+    assert.equal(response.statusCode, 404);
+    assert.deepEqual(response.json(), {
+      statusCode: 404,
+      error: 'Not Found',
+      message: 'no route for POST "/clock": see /openapi.json for the API',
+    });
+  });
+
+  test('a path with malformed percent-encoding gets a JSON 400', async () => {
+    const response = await get('/clock%zz');
+    assert.equal(response.statusCode, 400);
+    assert.deepEqual(
+      response.json(),
+      badRequest("'/clock%zz' is not a valid url component: expected a path with valid percent-encoding"),
+    );
+    assert.equal(response.headers['x-content-type-options'], 'nosniff');
+  });
+
+  test('GET /health is 200 while serving', async () => {
+    const response = await get('/health');
+    assert.equal(response.statusCode, 200);
+    assert.deepEqual(response.json(), { status: 'ok' });
+  });
+
+  test('Swagger UI is served at /', async () => {
+    const response = await get('/');
+    assert.equal(response.statusCode, 200);
+    assert.match(response.headers['content-type'] as string, /^text\/html/);
+    assert.match(response.body, /swagger-ui/);
+  });
+
+  test('Swagger UI expands every operation', async () => {
+    const response = await get('/static/swagger-initializer.js');
+    assert.equal(response.statusCode, 200);
+    assert.match(response.body, /"docExpansion":\s*"full"/);
+  });
+});
+
+suite('headers on every response', () => {
+  const urls = [
+    '/clock?mirror_time=12:22',
+    '/clock?mirror_time=13:20',
+    '/nope',
+    '/health',
+    '/',
+    '/openapi.json',
+    '/clock%zz',
+  ];
+
+  for (const url of urls) {
+    test(`${url} carries the security headers and no x-powered-by`, async () => {
+      const response = await get(url);
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
+        assert.equal(response.headers[name], value, name);
+      }
+      assert.equal(response.headers['x-content-type-options'], 'nosniff');
+      assert.match(response.headers['content-security-policy'] as string, /script-src 'self'(;|$)/);
+      assert.equal(response.headers['x-powered-by'], undefined);
+      assert.match(response.headers['x-request-id'] as string, /^[0-9a-f-]{36}$/);
+    });
+  }
+
+  test("the caller's request id is echoed when it is sane", async () => {
+    const response = await get('/health', { 'x-request-id': 'trace-42.abc:DEF_9' });
+    assert.equal(response.headers['x-request-id'], 'trace-42.abc:DEF_9');
+  });
+
+  for (const [name, id] of [
+    ['too long', 'a'.repeat(129)],
+    ['with spaces', 'a b'],
+    ['with a newline-like character', 'a\u2028b'],
+    ['empty', ''],
+  ] as const) {
+    test(`a request id ${name} is replaced by a generated one`, async () => {
+      const response = await get('/health', { 'x-request-id': id });
+      assert.match(response.headers['x-request-id'] as string, /^[0-9a-f-]{36}$/);
+    });
+  }
+
+  test('each request gets its own generated id', async () => {
+    const [a, b] = await Promise.all([get('/health'), get('/health')]);
+    assert.notEqual(a.headers['x-request-id'], b.headers['x-request-id']);
+  });
+});
