@@ -5,6 +5,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { handleFrameworkError, registerErrorHandlers } from './errors.ts';
 import { requestId, setResponseHeaders } from './headers.ts';
 import { clockRoutes } from './routes/clock.ts';
+import { clockSvgRoutes } from './routes/clock-svg.ts';
+import { mirrorPageRoutes } from './routes/mirror-page.ts';
 import { healthRoutes } from './routes/health.ts';
 import { registerDocs, registerOpenApi } from './routes/docs.ts';
 
@@ -50,6 +52,8 @@ export async function buildApp(options: AppOptions = {}) {
   await app.register(accepts);
   await registerOpenApi(app, version);
   await app.register(clockRoutes);
+  await app.register(clockSvgRoutes);
+  await app.register(mirrorPageRoutes);
   await app.register(healthRoutes);
   await registerDocs(app);
   return app;
