@@ -4,9 +4,9 @@ import { buildApp, type App } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 
 /** JSON lines for machines; colours only for a person at a terminal, and only where pino-pretty is installed. */
-function loggerOptions(config: Config): FastifyServerOptions['logger'] {
+export function loggerOptions(config: Config, isTTY = process.stdout.isTTY): FastifyServerOptions['logger'] {
   const options = { level: config.logLevel };
-  if (!process.stdout.isTTY) return options;
+  if (!isTTY) return options;
   try {
     import.meta.resolve('pino-pretty');
     return { ...options, transport: { target: 'pino-pretty' } };
@@ -75,27 +75,40 @@ export async function startServer(config: Config, app?: App): Promise<RunningSer
   return { app: server, url, shutdown };
 }
 
-async function main(): Promise<void> {
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+/**
+ * `npm start` and the container run this: read the config (exit 1 if it is bad), listen, and shut down gracefully
+ * on the first SIGTERM or SIGINT, at once on the second. `exit` is a parameter so that tests can watch it.
+ */
+export async function main(
+  env: NodeJS.ProcessEnv = process.env,
+  exit: (code: number) => void = (code) => process.exit(code),
+): Promise<RunningServer | undefined> {
   let config: Config;
   try {
-    config = loadConfig();
+    config = loadConfig(env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`clock-mirror: configuration error: ${error.message}\n`);
-    process.exit(1);
+    exit(1);
+    return undefined;
   }
-  const { app, shutdown } = await startServer(config);
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      app.log.info({ signal }, 'shutting down');
+  const running = await startServer(config);
+  const onFirstSignal = (signal: NodeJS.Signals) => {
+    running.app.log.info({ signal }, 'shutting down');
+    for (const other of SIGNALS) {
+      process.off(other, onFirstSignal);
       // A second signal means "now": the operator has stopped waiting.
-      process.once(signal, () => process.exit(1));
-      void shutdown().then(() => {
-        app.log.info('shut down cleanly');
-        process.exit(0);
-      });
+      process.once(other, () => exit(1));
+    }
+    void running.shutdown().then(() => {
+      running.app.log.info('shut down cleanly');
+      exit(0);
     });
-  }
+  };
+  for (const signal of SIGNALS) process.once(signal, onFirstSignal);
+  return running;
 }
 
 if (import.meta.main) await main();

@@ -77,13 +77,6 @@ suite('GET /clock', () => {
       message: 'Accept "image/png" allows neither application/json nor text/plain',
     });
   });
-
-  test('HEAD answers like GET, without a body', async () => {
-    const response = await app.inject({ method: 'HEAD', url: '/clock?mirror_time=12:22' });
-    assert.equal(response.statusCode, 200);
-    assert.equal(response.headers['content-type'], 'application/json; charset=utf-8');
-    assert.equal(response.body, '');
-  });
 });
 
 suite('GET /clock with bad input', () => {
@@ -208,6 +201,17 @@ suite('other routes', () => {
     assert.equal(response.statusCode, 200);
     assert.match(response.body, /"docExpansion":\s*"full"/);
   });
+});
+
+suite('HEAD', () => {
+  for (const url of ['/clock?mirror_time=12:22', '/clock?mirror_time=13:20', '/health', '/', '/openapi.json']) {
+    test(`HEAD ${url} answers like GET, without a body`, async () => {
+      const [head, getResponse] = await Promise.all([app.inject({ method: 'HEAD', url }), get(url)]);
+      assert.equal(head.statusCode, getResponse.statusCode);
+      assert.equal(head.headers['content-type'], getResponse.headers['content-type']);
+      assert.equal(head.body, '');
+    });
+  }
 });
 
 suite('headers on every response', () => {

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
-import { startServer } from '../src/server.ts';
+import { loggerOptions, main, startServer } from '../src/server.ts';
 import { startServerProcess } from './helpers/server-process.ts';
 
 /** GET over a given agent; resolves with status, headers and body. */
@@ -197,4 +197,35 @@ suite('the server process, as `npm start` runs it', () => {
       });
     });
   }
+});
+
+suite('main(), in process', () => {
+  test('a bad config exits 1 before listening', async () => {
+    const exits: number[] = [];
+    assert.equal(await main({ PORT: 'abc' }, (code) => exits.push(code)), undefined);
+    assert.deepEqual(exits, [1]);
+  });
+
+  test('the first signal shuts down and exits 0; a second one exits 1 at once', async () => {
+    const exits: number[] = [];
+    const running = await main({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' }, (code) => exits.push(code));
+    assert.ok(running);
+    assert.equal((await fetch(`${running.url}/health`)).status, 200);
+
+    process.emit('SIGTERM');
+    while (!exits.includes(0)) await sleep(10);
+    assert.deepEqual(exits, [0]);
+    await assert.rejects(fetch(`${running.url}/health`));
+
+    process.emit('SIGINT');
+    process.emit('SIGTERM');
+    assert.deepEqual(exits, [0, 1, 1]);
+    assert.equal(process.listenerCount('SIGTERM') + process.listenerCount('SIGINT'), 0);
+  });
+
+  test('pretty logs only on a terminal', () => {
+    const config = loadConfig({ LOG_LEVEL: 'warn' });
+    assert.deepEqual(loggerOptions(config, false), { level: 'warn' });
+    assert.deepEqual(loggerOptions(config, true), { level: 'warn', transport: { target: 'pino-pretty' } });
+  });
 });

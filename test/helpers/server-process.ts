@@ -39,7 +39,15 @@ export interface StartOptions {
 export async function startServerProcess(options: StartOptions = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...(options.args ?? ['dist/server.js'])], {
     cwd: options.cwd ?? ROOT,
-    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...options.env },
+    env: {
+      PATH: process.env.PATH,
+      // Under `npm test`, the child's coverage joins the report (mapped back to src/ through dist/'s source maps).
+      ...(process.env.NODE_V8_COVERAGE === undefined ? {} : { NODE_V8_COVERAGE: process.env.NODE_V8_COVERAGE }),
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.uid === undefined ? {} : { uid: options.uid }),
     ...(options.gid === undefined ? {} : { gid: options.gid }),
