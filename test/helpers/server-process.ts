@@ -41,8 +41,6 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
     cwd: options.cwd ?? ROOT,
     env: {
       PATH: process.env.PATH,
-      // Under `npm test`, the child's coverage joins the report (mapped back to src/ through dist/'s source maps).
-      ...(process.env.NODE_V8_COVERAGE === undefined ? {} : { NODE_V8_COVERAGE: process.env.NODE_V8_COVERAGE }),
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
