@@ -98,8 +98,8 @@ function renderAnswer(state: PageState): string {
     `<p>In the mirror the clock reads <strong>${formatTime(state.seen)}</strong>, ` +
     `so the real time is <strong>${formatTime(actual)}</strong>.</p>` +
     `<div class="clocks">` +
-    `<figure>${clockFace(actual, 'mirror')}<figcaption>Seen in the mirror</figcaption></figure>` +
-    `<figure>${clockFace(actual, 'actual')}<figcaption>The real clock</figcaption></figure>` +
+    `<figure>${clockFace(actual, 'mirror')}<figcaption>Seen in the mirror: ${formatTime(state.seen)}</figcaption></figure>` +
+    `<figure>${clockFace(actual, 'actual')}<figcaption>The real clock: ${formatTime(actual)}</figcaption></figure>` +
     `</div>`
   );
 }
