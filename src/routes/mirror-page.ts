@@ -45,7 +45,8 @@ async function show(value) {
     const response = await fetch(url, { signal: controller.signal });
     const page = new DOMParser().parseFromString(await response.text(), 'text/html');
     answer.replaceChildren(...page.getElementById('answer').childNodes);
-    input.setAttribute('aria-invalid', String(!response.ok));
+    const fresh = page.getElementById('time');
+    for (const name of ['aria-invalid', 'aria-describedby']) input.setAttribute(name, fresh.getAttribute(name));
     document.title = page.title;
     history.replaceState(null, '', url);
   } catch (error) {
@@ -75,9 +76,9 @@ input:focus-visible, button:focus-visible, a:focus-visible { outline: 3px solid 
 input[aria-invalid="true"] { border-color: #b00020; }
 .hint { flex-basis: 100%; margin: 0; color: #52606d; }
 .error { color: #b00020; font-weight: 600; }
-.clocks { display: flex; flex-wrap: wrap; gap: 2rem; justify-content: center; }
+.clocks { display: flex; flex-wrap: wrap; gap: 1rem 2rem; justify-content: center; }
 figure { margin: 0; text-align: center; }
-figure svg { width: min(240px, 80vw); height: auto; }
+figure svg { width: min(240px, 40vw); height: auto; }
 figcaption { font-weight: 600; }
 `;
 
@@ -112,6 +113,7 @@ function pageTitle(state: PageState): string {
 
 function renderPage(state: PageState): string {
   const invalid = state.error === undefined ? 'false' : 'true';
+  const describedBy = state.error === undefined ? 'time-hint' : 'time-hint time-error';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -128,7 +130,7 @@ function renderPage(state: PageState): string {
 <p>Peter sees the office clock in a mirror. Type the time he reads there to see the clock as the mirror shows it beside the real one.</p>
 <form id="mirror-form" action="/mirror" method="get">
 <label for="time">Time seen in the mirror</label>
-<input id="time" name="time" value="${escapeHtml(state.value)}" placeholder="12:22" inputmode="numeric" autocomplete="off" spellcheck="false" aria-describedby="time-hint" aria-invalid="${invalid}">
+<input id="time" name="time" value="${escapeHtml(state.value)}" placeholder="12:22" inputmode="numeric" autocomplete="off" spellcheck="false" aria-describedby="${describedBy}" aria-invalid="${invalid}">
 <button type="submit">Show the clocks</button>
 <p class="hint" id="time-hint">HH:MM or HH:MM:SS, hours 1 to 12: for example 12:22.</p>
 </form>

@@ -158,7 +158,11 @@ test('a bad time shows the API message under the input, which is marked invalid'
     await error.innerText(),
     'time "13:20" is not a valid time: expected HH:MM or HH:MM:SS (hours 1-12, minutes and seconds 00-59)',
   );
-  assert.equal(await page.locator('#time').getAttribute('aria-invalid'), 'true');
+  const input = page.locator('#time');
+  assert.deepEqual(
+    [await input.getAttribute('aria-invalid'), await input.getAttribute('aria-describedby')],
+    ['true', 'time-hint time-error'],
+  );
   assert.equal(await page.locator('#answer svg').count(), 0);
 
   // Correcting it clears the error: the answer follows the input as soon as it holds a whole time, no Enter needed.
@@ -169,7 +173,10 @@ test('a bad time shows the API message under the input, which is marked invalid'
     await page.locator('#answer p').innerText(),
     'In the mirror the clock reads 01:50, so the real time is 10:10.',
   );
-  assert.equal(await page.locator('#time').getAttribute('aria-invalid'), 'false');
+  assert.deepEqual(
+    [await input.getAttribute('aria-invalid'), await input.getAttribute('aria-describedby')],
+    ['false', 'time-hint'],
+  );
   // Chromium logs the 400 answer to the script's fetch as a failed resource; nothing else may appear.
   assert.deepEqual(
     problems.filter((problem) => !problem.includes('status of 400')),
