@@ -1,0 +1,45 @@
+# syntax=docker/dockerfile:1
+
+# One base for every stage: the official Node.js image on Debian 13 (trixie), slim variant, pinned to the
+# exact Node.js release that package.json's `node` devDependency runs in development and CI. The tag names a
+# release, but a tag can be re-pushed (Debian security rebuilds re-push it), so production builds should also
+# pin the digest: `docker buildx imagetools inspect node:24.21.0-trixie-slim` prints it, and the pin reads
+# `node:24.21.0-trixie-slim@sha256:<digest>` (README, "Deploy to AWS", explains why and how to bump it).
+ARG NODE_IMAGE=node:24.21.0-trixie-slim
+
+# Compile TypeScript. --ignore-scripts: `prepare` would build before the sources are copied, and the `node`
+# devDependency would download a second Node.js; the image's own Node.js 24 runs the compiler.
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# Production dependencies only, installed from the lockfile, with no install scripts run.
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+# npm and corepack are not needed to run the service; removing them drops their bundled dependencies
+# from what ECR's scan on push reports.
+RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
+  /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack
+# Owned by root and read-only to the service user: the process cannot rewrite its own code.
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# dist/app.js reads ../package.json for the version it reports.
+COPY package.json ./
+# The `node` user (uid 1000) ships with the base image; the ECS task definition runs as the same user.
+USER node
+EXPOSE 8080
+# No docker-entrypoint.sh wrapper, and an exec-form CMD: the process is node itself, so SIGTERM reaches it and it
+# drains within SHUTDOWN_TIMEOUT_MS. ECS's initProcessEnabled supplies the init that reaps and forwards signals.
+# The task definition, not a HEALTHCHECK here (ECS ignores it), runs dist/healthcheck.js.
+ENTRYPOINT []
+CMD ["node", "dist/server.js"]

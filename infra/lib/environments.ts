@@ -1,0 +1,60 @@
+import { Duration, RemovalPolicy, type StackProps } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { NetworkStackProps } from './network-stack.ts';
+import type { ServiceStackProps } from './service-stack.ts';
+
+/** Everything that differs between environments, in one typed place. The stacks are the same code. */
+export interface EnvironmentSettings {
+  /** Lower case: SSM parameter paths and tags. */
+  readonly name: string;
+  /** Title case: stack ids, ClockMirror-<id>-Network and ClockMirror-<id>-Service. */
+  readonly id: string;
+  readonly network: Omit<NetworkStackProps, keyof StackProps>;
+  readonly service: Omit<ServiceStackProps, keyof StackProps | 'vpc' | 'repository' | 'imageTag' | 'environmentName'>;
+}
+
+/**
+ * Every stack deploys to this region, in the account of the credentials that run `cdk deploy`. The zones are
+ * named here so that synthesis never looks them up (no credentials, no cdk.context.json).
+ */
+export const REGION = 'eu-west-1';
+const ZONES = ['eu-west-1a', 'eu-west-1b'];
+
+export const STAGING: EnvironmentSettings = {
+  name: 'staging',
+  id: 'Staging',
+  network: { availabilityZones: ZONES, natGateways: 1 },
+  service: {
+    minTasks: 2,
+    maxTasks: 4,
+    logLevel: 'info',
+    // Staging exists to find problems quickly: a short canary.
+    canary: { percent: 10, bakeTime: Duration.minutes(2) },
+    deploymentBakeTime: Duration.minutes(2),
+    logRetention: logs.RetentionDays.TWO_WEEKS,
+  },
+};
+
+export const PRODUCTION: EnvironmentSettings = {
+  name: 'production',
+  id: 'Production',
+  // One NAT gateway per zone: a zone outage must not cut the other zone's tasks off from ECR and CloudWatch.
+  network: {
+    availabilityZones: ZONES,
+    natGateways: 2,
+    flowLogRetention: logs.RetentionDays.THREE_MONTHS,
+    logRemovalPolicy: RemovalPolicy.RETAIN,
+  },
+  service: {
+    minTasks: 2,
+    maxTasks: 10,
+    logLevel: 'info',
+    canary: { percent: 10, bakeTime: Duration.minutes(5) },
+    deploymentBakeTime: Duration.minutes(5),
+    deletionProtection: true,
+    logRetention: logs.RetentionDays.THREE_MONTHS,
+    logRemovalPolicy: RemovalPolicy.RETAIN,
+  },
+};
+
+export const ENVIRONMENTS: readonly EnvironmentSettings[] = [STAGING, PRODUCTION];

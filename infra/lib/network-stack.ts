@@ -1,0 +1,65 @@
+import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+export interface NetworkStackProps extends StackProps {
+  /**
+   * The zones to spread over, named explicitly so that synthesis never looks them up in an account.
+   * At least two: the load balancer requires it, and one zone's outage must leave tasks running.
+   */
+  readonly availabilityZones: readonly string[];
+  /**
+   * NAT gateways for the tasks' outbound traffic (ECR, CloudWatch Logs, SSM). One is cheapest; one per zone
+   * keeps egress up when a zone fails.
+   * @default 1
+   */
+  readonly natGateways?: number;
+  /** @default '10.0.0.0/16' */
+  readonly cidr?: string;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly flowLogRetention?: logs.RetentionDays;
+  /** What happens to the flow logs when the stack is deleted. @default RemovalPolicy.DESTROY */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/** A VPC of our own: public subnets for the load balancer, private subnets with NAT egress for the tasks. */
+export class NetworkStack extends Stack {
+  public readonly vpc: ec2.IVpc;
+
+  constructor(scope: Construct, id: string, props: NetworkStackProps) {
+    super(scope, id, props);
+    const zones = props.availabilityZones;
+    const natGateways = props.natGateways ?? 1;
+    if (new Set(zones).size !== zones.length || zones.length < 2) {
+      throw new Error(`${id}: availabilityZones must name at least 2 distinct zones, got [${zones.join(', ')}]`);
+    }
+    if (!Number.isInteger(natGateways) || natGateways < 1 || natGateways > zones.length) {
+      throw new Error(
+        `${id}: natGateways must be from 1 to ${zones.length} (one per zone at most), got ${natGateways}: ` +
+          'the tasks run in private subnets and reach ECR, SSM and CloudWatch Logs through NAT',
+      );
+    }
+
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      ipAddresses: ec2.IpAddresses.cidr(props.cidr ?? '10.0.0.0/16'),
+      availabilityZones: [...zones],
+      natGateways,
+      subnetConfiguration: [
+        // Only the load balancer and the NAT gateways live here, and both bring their own addresses.
+        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false },
+        { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+      ],
+    });
+    this.vpc = vpc;
+
+    const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
+      retention: props.flowLogRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+    });
+    vpc.addFlowLog('FlowLog', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),
+      trafficType: ec2.FlowLogTrafficType.ALL,
+    });
+  }
+}

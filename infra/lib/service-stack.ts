@@ -1,0 +1,235 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { LOG_LEVELS, type LogLevel } from '../../src/config.ts';
+import { AppService, type CanarySettings } from './service/app-service.ts';
+import { IMAGE_CONTRACT } from './service/image-contract.ts';
+import { PublicLoadBalancer, type HostedZoneAttributes } from './service/public-load-balancer.ts';
+import { ServiceAlarms } from './service/service-alarms.ts';
+
+export interface ServiceStackProps extends StackProps {
+  /** From the network stack. */
+  readonly vpc: ec2.IVpc;
+  /** From the registry stack. */
+  readonly repository: ecr.IRepository;
+  /** The image tag to run, e.g. 1.4.0; the pipeline passes the tag it pushed. */
+  readonly imageTag: string;
+  /** e.g. staging: names the SSM parameter path and tags. */
+  readonly environmentName: string;
+
+  /** Fargate vCPU units: 256 is 0.25 vCPU. @default 256 */
+  readonly cpu?: number;
+  /** Must fit the CPU size (Fargate's table). @default 512 */
+  readonly memoryLimitMiB?: number;
+  /** At least 2, one per zone, so that a zone or a task can fail without an outage. @default 2 */
+  readonly minTasks?: number;
+  /** @default 4 */
+  readonly maxTasks?: number;
+  /** @default 60 */
+  readonly cpuTargetPercent?: number;
+  /** Per task, per minute. @default 6000 */
+  readonly requestsPerTaskTarget?: number;
+
+  /** @default 'info' */
+  readonly logLevel?: LogLevel;
+  /** One log line per request. @default false */
+  readonly logRequests?: boolean;
+  /** The app's shutdown grace (SHUTDOWN_TIMEOUT_MS). @default Duration.seconds(10) */
+  readonly shutdownTimeout?: Duration;
+  /** SIGTERM to SIGKILL; longer than shutdownTimeout, at most 120 s on Fargate. @default Duration.seconds(30) */
+  readonly stopTimeout?: Duration;
+  /** Environment variable name to the complete ARN of a Secrets Manager secret. @default {} */
+  readonly secretArns?: Readonly<Record<string, string>>;
+
+  /** The name clients use. Required with certificateArn. @default - the load balancer's DNS name over HTTP */
+  readonly domainName?: string;
+  /** Gets an alias record for domainName, and a DNS-validated certificate unless certificateArn is given. */
+  readonly hostedZone?: HostedZoneAttributes;
+  /** An ACM certificate in this region that covers domainName. */
+  readonly certificateArn?: string;
+  /** @default false */
+  readonly deletionProtection?: boolean;
+
+  /** @default { percent: 10, bakeTime: Duration.minutes(5) } */
+  readonly canary?: CanarySettings;
+  /** The old revision stays up this long after the traffic has moved. @default Duration.minutes(5) */
+  readonly deploymentBakeTime?: Duration;
+
+  /** @default 5 */
+  readonly serverErrorRatePercent?: number;
+  /** @default Duration.seconds(1) */
+  readonly p99Latency?: Duration;
+  /** @default - no subscription */
+  readonly alarmEmail?: string;
+
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** For the container logs. @default RemovalPolicy.DESTROY */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/** The load balancer's idle timeout. The app's keep-alive is set above it, or the ALB may reuse a closed socket (502). */
+const IDLE_TIMEOUT = Duration.seconds(60);
+const KEEP_ALIVE_MARGIN = Duration.seconds(5);
+
+/** One environment's service: load balancer, cluster, Fargate service, autoscaling, alarms. */
+export class ServiceStack extends Stack {
+  public readonly cluster: ecs.ICluster;
+  public readonly service: ecs.FargateService;
+  /** What the pipeline's smoke test calls. */
+  public readonly serviceUrl: string;
+
+  constructor(scope: Construct, id: string, props: ServiceStackProps) {
+    super(scope, id, props);
+    const settings = resolveSettings(id, props);
+
+    const loadBalancer = new PublicLoadBalancer(this, 'LoadBalancer', {
+      vpc: props.vpc,
+      targetPort: IMAGE_CONTRACT.port,
+      healthCheckPath: IMAGE_CONTRACT.healthPath,
+      idleTimeout: IDLE_TIMEOUT,
+      // Above the app's shutdown grace, so that requests in flight finish before the target is removed.
+      deregistrationDelay: Duration.seconds(30),
+      domainName: props.domainName,
+      hostedZone: props.hostedZone,
+      certificateArn: props.certificateArn,
+      deletionProtection: props.deletionProtection,
+    });
+
+    const alarms = new ServiceAlarms(this, 'Alarms', {
+      loadBalancer: loadBalancer.loadBalancer,
+      targetGroups: [loadBalancer.blueTargetGroup, loadBalancer.greenTargetGroup],
+      serverErrorRatePercent: settings.serverErrorRatePercent,
+      p99Latency: settings.p99Latency,
+      alarmEmail: props.alarmEmail,
+    });
+
+    const app = new AppService(this, 'App', {
+      vpc: props.vpc,
+      image: ecs.ContainerImage.fromEcrRepository(props.repository, props.imageTag),
+      parameterPath: `/clock-mirror/${props.environmentName}`,
+      runtimeConfig: {
+        LOG_LEVEL: settings.logLevel,
+        LOG_REQUESTS: String(settings.logRequests),
+        KEEP_ALIVE_TIMEOUT_MS: String(IDLE_TIMEOUT.plus(KEEP_ALIVE_MARGIN).toMilliseconds()),
+        SHUTDOWN_TIMEOUT_MS: String(settings.shutdownTimeout.toMilliseconds()),
+      },
+      secretArns: props.secretArns ?? {},
+      cpu: settings.cpu,
+      memoryLimitMiB: settings.memoryLimitMiB,
+      minTasks: settings.minTasks,
+      maxTasks: settings.maxTasks,
+      cpuTargetPercent: settings.cpuTargetPercent,
+      requestsPerTaskTarget: settings.requestsPerTaskTarget,
+      stopTimeout: settings.stopTimeout,
+      blueTargetGroup: loadBalancer.blueTargetGroup,
+      greenTargetGroup: loadBalancer.greenTargetGroup,
+      productionRule: loadBalancer.productionRule,
+      rollbackAlarmNames: [alarms.serverErrorRate.alarmName, alarms.unhealthyTargets.alarmName],
+      canary: settings.canary,
+      deploymentBakeTime: settings.deploymentBakeTime,
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      logRemovalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+    });
+    this.cluster = app.cluster;
+    this.service = app.service;
+    this.serviceUrl = loadBalancer.url;
+
+    new CfnOutput(this, 'ServiceUrl', { value: loadBalancer.url, description: 'Where the service answers' });
+    new CfnOutput(this, 'LoadBalancerDnsName', {
+      value: loadBalancer.loadBalancer.loadBalancerDnsName,
+      description: 'The target for a CNAME when DNS is managed outside Route 53',
+    });
+    new CfnOutput(this, 'ClusterName', { value: app.cluster.clusterName });
+    new CfnOutput(this, 'ServiceName', { value: app.service.serviceName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
+  }
+}
+
+/** Fargate's valid memory sizes (MiB) for each CPU size. */
+const FARGATE_MEMORY: Readonly<Record<number, (memory: number) => boolean>> = {
+  256: (m) => [512, 1024, 2048].includes(m),
+  512: (m) => m >= 1024 && m <= 4096 && m % 1024 === 0,
+  1024: (m) => m >= 2048 && m <= 8192 && m % 1024 === 0,
+  2048: (m) => m >= 4096 && m <= 16384 && m % 1024 === 0,
+  4096: (m) => m >= 8192 && m <= 30720 && m % 1024 === 0,
+};
+
+/** Applies the defaults and throws, naming the stack and the setting, on a value AWS would reject or regret. */
+function resolveSettings(id: string, props: ServiceStackProps) {
+  const fail = (message: string): never => {
+    throw new Error(`${id}: ${message}`);
+  };
+  const settings = {
+    cpu: props.cpu ?? 256,
+    memoryLimitMiB: props.memoryLimitMiB ?? 512,
+    minTasks: props.minTasks ?? 2,
+    maxTasks: props.maxTasks ?? 4,
+    cpuTargetPercent: props.cpuTargetPercent ?? 60,
+    requestsPerTaskTarget: props.requestsPerTaskTarget ?? 6000,
+    logLevel: props.logLevel ?? 'info',
+    logRequests: props.logRequests ?? false,
+    shutdownTimeout: props.shutdownTimeout ?? Duration.seconds(10),
+    stopTimeout: props.stopTimeout ?? Duration.seconds(30),
+    canary: props.canary ?? { percent: 10, bakeTime: Duration.minutes(5) },
+    deploymentBakeTime: props.deploymentBakeTime ?? Duration.minutes(5),
+    serverErrorRatePercent: props.serverErrorRatePercent ?? 5,
+    p99Latency: props.p99Latency ?? Duration.seconds(1),
+  };
+
+  // ECR's tag grammar; the pipeline tags with the semver version and version-sha.
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(props.imageTag)) {
+    fail(`imageTag ${JSON.stringify(props.imageTag)} is not a valid image tag`);
+  }
+  if (!/^[a-z][a-z0-9-]*$/.test(props.environmentName)) {
+    fail(`environmentName ${JSON.stringify(props.environmentName)} must be lower-case letters, digits and dashes`);
+  }
+  const memoryFits = FARGATE_MEMORY[settings.cpu];
+  if (memoryFits === undefined) {
+    fail(`cpu ${settings.cpu} is not a Fargate size: use one of ${Object.keys(FARGATE_MEMORY).join(', ')}`);
+  } else if (!memoryFits(settings.memoryLimitMiB)) {
+    fail(`memoryLimitMiB ${settings.memoryLimitMiB} is not valid with cpu ${settings.cpu} on Fargate`);
+  }
+  if (!Number.isInteger(settings.minTasks) || settings.minTasks < 2) {
+    fail(`minTasks must be a whole number of at least 2 (one task per zone), got ${settings.minTasks}`);
+  }
+  if (!Number.isInteger(settings.maxTasks) || settings.maxTasks < settings.minTasks) {
+    fail(`minTasks (${settings.minTasks}) is above maxTasks (${settings.maxTasks})`);
+  }
+  if (settings.cpuTargetPercent <= 0 || settings.cpuTargetPercent >= 100) {
+    fail(`cpuTargetPercent must be between 0 and 100, got ${settings.cpuTargetPercent}`);
+  }
+  if (settings.requestsPerTaskTarget <= 0) {
+    fail(`requestsPerTaskTarget must be positive, got ${settings.requestsPerTaskTarget}`);
+  }
+  if (!(LOG_LEVELS as readonly string[]).includes(settings.logLevel)) {
+    fail(`logLevel ${JSON.stringify(settings.logLevel)} is not one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const stopSeconds = settings.stopTimeout.toSeconds();
+  if (stopSeconds > 120) fail(`stopTimeout is at most 120 s on Fargate, got ${stopSeconds} s`);
+  if (stopSeconds <= settings.shutdownTimeout.toSeconds()) {
+    fail(
+      `stopTimeout (${stopSeconds} s) must be longer than shutdownTimeout (${settings.shutdownTimeout.toSeconds()} s), ` +
+        'or ECS kills the task before requests in flight finish',
+    );
+  }
+  if (settings.serverErrorRatePercent <= 0 || settings.serverErrorRatePercent >= 100) {
+    fail(`serverErrorRatePercent must be between 0 and 100, got ${settings.serverErrorRatePercent}`);
+  }
+  if (props.alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.alarmEmail)) {
+    fail(`alarmEmail ${JSON.stringify(props.alarmEmail)} is not an email address`);
+  }
+  for (const [name, arn] of Object.entries(props.secretArns ?? {})) {
+    if (!/^[A-Z_][A-Z0-9_]*$/.test(name))
+      fail(`secret name ${JSON.stringify(name)} is not an environment variable name`);
+    if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/.test(arn)) {
+      fail(
+        `secret ${name}: ${JSON.stringify(arn)} is not a complete Secrets Manager ARN (with its 6-character suffix)`,
+      );
+    }
+  }
+  return settings;
+}

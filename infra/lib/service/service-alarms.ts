@@ -1,0 +1,150 @@
+import { Duration, RemovalPolicy, Stack, ArnFormat } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+
+export interface ServiceAlarmsProps {
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  /** Both target groups of the canary pair: after each deployment the other one takes production traffic. */
+  readonly targetGroups: readonly [elbv2.ApplicationTargetGroup, elbv2.ApplicationTargetGroup];
+  /** Percentage of requests answered with a 5xx above which the 5xx alarm fires. */
+  readonly serverErrorRatePercent: number;
+  /** p99 of the target response time above which the latency alarm fires. */
+  readonly p99Latency: Duration;
+  /** Subscribed to the alarm topic by email (the recipient must confirm). @default - no subscription */
+  readonly alarmEmail?: string;
+}
+
+const PERIOD = Duration.minutes(1);
+
+/**
+ * The service's alarms and the SNS topic they notify. The 5xx and unhealthy-host alarms look at each
+ * target group separately and take the worst: a canary that fails every request while it receives 10 %
+ * of the traffic shows a 100 % error rate in its own group, not 10 % overall.
+ */
+export class ServiceAlarms extends Construct {
+  public readonly topic: sns.Topic;
+  /** 5xx answers, from the targets or from the load balancer, as a share of requests. Rolls a deployment back. */
+  public readonly serverErrorRate: cloudwatch.Alarm;
+  /** Targets failing the load balancer's health check. Rolls a deployment back. */
+  public readonly unhealthyTargets: cloudwatch.Alarm;
+  /** Slow answers. Notifies only: latency during a deployment is not by itself a reason to roll back. */
+  public readonly p99Latency: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: ServiceAlarmsProps) {
+    super(scope, id);
+    const [blue, green] = props.targetGroups;
+
+    // CloudWatch cannot publish to a topic encrypted with the AWS managed SNS key, hence a key of our own.
+    const key = new kms.Key(this, 'TopicKey', {
+      description: `Encrypts the alarm topic of ${Stack.of(this).stackName}`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const cloudWatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+    key.grant(cloudWatch, 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.topic = new sns.Topic(this, 'Topic', { masterKey: key, enforceSSL: true });
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [cloudWatch],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          ArnLike: {
+            'aws:SourceArn': Stack.of(this).formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
+    if (props.alarmEmail !== undefined) {
+      this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    }
+
+    const sum = { period: PERIOD, statistic: cloudwatch.Stats.SUM };
+    // Metric ids share one namespace across nested expressions, hence the prefix.
+    const errorRate = (prefix: string, errors: cloudwatch.IMetric, requests: cloudwatch.IMetric) =>
+      new cloudwatch.MathExpression({
+        expression: `100 * FILL(${prefix}Errors, 0) / ${prefix}Requests`,
+        usingMetrics: { [`${prefix}Errors`]: errors, [`${prefix}Requests`]: requests },
+        period: PERIOD,
+      });
+    this.serverErrorRate = new cloudwatch.Alarm(this, 'ServerErrorRate', {
+      alarmDescription:
+        `More than ${props.serverErrorRatePercent} % of requests answered 5xx in 2 of the last 3 minutes, ` +
+        'in either target group or at the load balancer. Rolls back a deployment in progress.',
+      metric: new cloudwatch.MathExpression({
+        expression: 'MAX([blueRate, greenRate, loadBalancerRate])',
+        label: '5xx rate (%), worst of both target groups and the load balancer',
+        usingMetrics: {
+          blueRate: errorRate(
+            'blue',
+            blue.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, sum),
+            blue.metrics.requestCount(sum),
+          ),
+          greenRate: errorRate(
+            'green',
+            green.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, sum),
+            green.metrics.requestCount(sum),
+          ),
+          loadBalancerRate: errorRate(
+            'loadBalancer',
+            props.loadBalancer.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, sum),
+            props.loadBalancer.metrics.requestCount(sum),
+          ),
+        },
+        period: PERIOD,
+      }),
+      threshold: props.serverErrorRatePercent,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    const maximum = { period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM };
+    this.unhealthyTargets = new cloudwatch.Alarm(this, 'UnhealthyTargets', {
+      alarmDescription:
+        'A target failed the load balancer health check in 2 of the last 3 minutes. Rolls back a deployment in progress.',
+      metric: new cloudwatch.MathExpression({
+        expression: 'MAX([FILL(blue, 0), FILL(green, 0)])',
+        label: 'Unhealthy targets, worst target group',
+        usingMetrics: {
+          blue: blue.metrics.unhealthyHostCount(maximum),
+          green: green.metrics.unhealthyHostCount(maximum),
+        },
+        period: PERIOD,
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    this.p99Latency = new cloudwatch.Alarm(this, 'P99Latency', {
+      alarmDescription: `p99 target response time above ${props.p99Latency.toMilliseconds()} ms in 3 of the last 5 minutes.`,
+      metric: props.loadBalancer.metrics.targetResponseTime({ period: PERIOD, statistic: cloudwatch.Stats.p(99) }),
+      threshold: props.p99Latency.toMilliseconds() / 1000,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    const notify = new actions.SnsAction(this.topic);
+    for (const alarm of [this.serverErrorRate, this.unhealthyTargets, this.p99Latency]) {
+      alarm.addAlarmAction(notify);
+      alarm.addOkAction(notify);
+    }
+  }
+}
