@@ -35,8 +35,12 @@ const form = document.getElementById('mirror-form');
 const input = document.getElementById('time');
 const answer = document.getElementById('answer');
 let inFlight;
+// What the page shows, or is fetching: pressing Enter on a time already shown asks for nothing more.
+let shown = new URLSearchParams(location.search).get('time');
 
 async function show(value) {
+  if (value === shown) return;
+  shown = value;
   inFlight?.abort();
   const controller = new AbortController();
   inFlight = controller;

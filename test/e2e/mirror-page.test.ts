@@ -22,18 +22,22 @@ interface WatchedPage {
   readonly problems: string[];
   /** Every document the tab loaded: a second one means the form was sent the plain way. */
   readonly documents: string[];
+  /** Every fetch() the page's script made. */
+  readonly fetches: string[];
 }
 
 async function openPage(context: BrowserContext): Promise<WatchedPage> {
   const page = await context.newPage();
   const problems: string[] = [];
   const documents: string[] = [];
+  const fetches: string[] = [];
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console: ${message.text()}`);
   });
   page.on('pageerror', (error) => problems.push(`exception: ${error.message}`));
   page.on('request', (request) => {
     if (request.resourceType() === 'document') documents.push(request.url());
+    if (request.resourceType() === 'fetch') fetches.push(request.url());
   });
   // Init scripts run outside the page's CSP, so this listener hears of every violation, logged or not.
   await page.exposeFunction('reportViolation', (text: string) => problems.push(`CSP: ${text}`));
@@ -41,7 +45,7 @@ async function openPage(context: BrowserContext): Promise<WatchedPage> {
     content:
       "document.addEventListener('securitypolicyviolation', (e) => window.reportViolation(e.violatedDirective + ' blocked ' + e.blockedURI));",
   });
-  return { page, problems, documents };
+  return { page, problems, documents, fetches };
 }
 
 /** Reaches the input as a keyboard user would, with one Tab from the top of the page, and sends the time with Enter. */
@@ -116,7 +120,7 @@ const ANSWER_12_22 = {
 
 test('a visitor types 12:22 with the keyboard and sees 11:38 and both clocks, drawn in place', async () => {
   const context = await browser.newContext({ viewport: { width: 900, height: 720 } });
-  const { page, problems, documents } = await openPage(context);
+  const { page, problems, documents, fetches } = await openPage(context);
   await page.goto(`${server.url}/mirror`);
   assert.deepEqual(await readAnswer(page), { text: [], clocks: [] });
 
@@ -126,8 +130,9 @@ test('a visitor types 12:22 with the keyboard and sees 11:38 and both clocks, dr
 
   assert.deepEqual(await readAnswer(page), ANSWER_12_22);
   assert.equal(await page.title(), 'Clock Mirror: 12:22 in the mirror is 11:38');
-  // The script answered in place: one document load, and the focus is still in the input.
+  // The script answered in place, once, when the input first held a whole time; Enter asked for nothing more.
   assert.deepEqual(documents, [`${server.url}/mirror`]);
+  assert.deepEqual(fetches, [`${server.url}/mirror?time=12%3A22`]);
   assert.equal(await page.locator('#time:focus').count(), 1);
   await page.screenshot({ path: join(SCREENSHOT_DIR, 'mirror-12-22.png'), fullPage: true });
   assert.deepEqual(problems, []);
@@ -149,7 +154,7 @@ test('without JavaScript the form still answers, through a plain GET', async () 
 
 test('a bad time shows the API message under the input, which is marked invalid', async () => {
   const context = await browser.newContext();
-  const { page, problems } = await openPage(context);
+  const { page, problems, fetches } = await openPage(context);
   await page.goto(`${server.url}/mirror`);
   await typeTime(page, '13:20');
   const error = page.locator('#time-error');
@@ -177,6 +182,7 @@ test('a bad time shows the API message under the input, which is marked invalid'
     [await input.getAttribute('aria-invalid'), await input.getAttribute('aria-describedby')],
     ['false', 'time-hint'],
   );
+  assert.deepEqual(fetches, [`${server.url}/mirror?time=13%3A20`, `${server.url}/mirror?time=1%3A50`]);
   // Chromium logs the 400 answer to the script's fetch as a failed resource; nothing else may appear.
   assert.deepEqual(
     problems.filter((problem) => !problem.includes('status of 400')),
