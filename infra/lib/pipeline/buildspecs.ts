@@ -1,0 +1,182 @@
+/**
+ * The pipeline's CodeBuild buildspecs, as plain objects (for `BuildSpec.fromObject`),
+ * so that tests can read them and run their shell commands. Every command runs in bash
+ * on the checked-out commit; `npm ci` brings Node 24 for every npm script.
+ */
+
+export type BuildSpecObject = Record<string, unknown>;
+
+/** Quotes a value for bash, so that context values reach `cdk` unchanged. */
+export function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/** `-c key=value` for every entry, quoted for bash, in a stable order. */
+export function cdkContextArgs(context: Readonly<Record<string, string>>): string {
+  return Object.entries(context)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, value]) => `-c ${shellQuote(`${key}=${value}`)}`)
+    .join(' ');
+}
+
+/** A command line from its parts, leaving out empty ones (no context, no arguments). */
+const line = (...parts: readonly string[]) => parts.filter((part) => part !== '').join(' ');
+
+const NPM_CI = 'npm ci --no-audit --no-fund';
+const INSTALL_CHROMIUM =
+  'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null';
+
+interface SpecParts {
+  readonly phases: Readonly<Record<string, readonly string[]>>;
+  /** Variables CodePipeline reads once the build ends: `#{<namespace>.<name>}`. */
+  readonly exportedVariables?: readonly string[];
+  /** Keep npm's download cache between builds on the same host (CodeBuild local cache). */
+  readonly npmCache?: boolean;
+  readonly reports?: BuildSpecObject;
+  readonly artifacts?: BuildSpecObject;
+}
+
+function spec({ phases, exportedVariables, npmCache, ...rest }: SpecParts): BuildSpecObject {
+  return {
+    version: '0.2',
+    env: { shell: 'bash', ...(exportedVariables && { 'exported-variables': [...exportedVariables] }) },
+    phases: Object.fromEntries(Object.entries(phases).map(([phase, commands]) => [phase, { commands }])),
+    ...(npmCache === true && { cache: { paths: ['/root/.npm/**/*'] } }),
+    ...rest,
+  };
+}
+
+/** Runs `cdk deploy` of the pipeline's own stack, so a change to the pipeline takes effect before it is used. */
+export function selfUpdateSpec(pipelineStackName: string, contextArgs: string): BuildSpecObject {
+  return spec({
+    phases: {
+      install: [NPM_CI],
+      build: [
+        line(
+          'npx cdk deploy',
+          shellQuote(pipelineStackName),
+          '--exclusively',
+          contextArgs,
+          '--require-approval never --progress events',
+        ),
+      ],
+    },
+    npmCache: true,
+  });
+}
+
+/** Lint, typecheck, `cdk synth` (cdk-nag runs inside it) and an audit of production dependencies. */
+export function staticAnalysisSpec(contextArgs: string): BuildSpecObject {
+  return spec({
+    phases: {
+      install: [NPM_CI],
+      build: [
+        'npm run lint',
+        'npm run typecheck',
+        line('npx cdk synth --quiet', contextArgs),
+        'npm audit --omit=dev --audit-level=high',
+      ],
+    },
+    npmCache: true,
+  });
+}
+
+export interface ReportGroupArns {
+  /** Receives reports/junit.xml, which `npm test` writes. */
+  readonly junit: string;
+  /** Receives reports/lcov.info, which `npm test` writes. */
+  readonly coverage: string;
+}
+
+/** `npm test`, with Debian's Chromium for the browser tests, publishing JUnit and coverage reports. */
+export function unitTestSpec(reportGroups: ReportGroupArns): BuildSpecObject {
+  return spec({
+    phases: { install: [INSTALL_CHROMIUM, NPM_CI], build: ['npm test'] },
+    // CodeBuild reads the reports after the build phase, whether it passed or failed.
+    reports: {
+      [reportGroups.junit]: { files: ['junit.xml'], 'base-directory': 'reports', 'file-format': 'JUNITXML' },
+      [reportGroups.coverage]: { files: ['lcov.info'], 'base-directory': 'reports', 'file-format': 'LCOVINFO' },
+    },
+    npmCache: true,
+  });
+}
+
+/** Variables the Build action exports, for the deploy actions (`#{Build.IMAGE_TAG}`). */
+export const IMAGE_VARIABLES = ['IMAGE_TAG', 'IMAGE_DIGEST', 'VERSION'] as const;
+
+/** Builds and pushes the image (see build-image.sh), then exports its tag and digest. */
+export function buildImageSpec(): BuildSpecObject {
+  return spec({
+    phases: {
+      build: [
+        'bash infra/lib/pipeline/build-image.sh',
+        `IMAGE_TAG=$(node -p "require('./image.json').imageTag")`,
+        `IMAGE_DIGEST=$(node -p "require('./image.json').imageDigest")`,
+        `VERSION=$(node -p "require('./image.json').versionTag")`,
+      ],
+    },
+    exportedVariables: IMAGE_VARIABLES,
+    artifacts: { files: ['image.json'] },
+  });
+}
+
+export interface DeploySpecOptions {
+  /** Stacks `cdk deploy` selects, e.g. `ClockMirror-Staging-*`. */
+  readonly stacks: string;
+  /** The stack whose `ServiceUrl` output is exported as SERVICE_URL. */
+  readonly serviceStackName: string;
+  readonly contextArgs: string;
+}
+
+/** Where `cdk deploy --outputs-file` writes the deployed stacks' outputs. */
+export const OUTPUTS_FILE = 'cdk-outputs.json';
+
+/** Reads the service URL from `cdk deploy --outputs-file`, failing with a message when it is missing. */
+export function serviceUrlCommand(serviceStackName: string): string {
+  const script =
+    `const outputs = require('./${OUTPUTS_FILE}')[${JSON.stringify(serviceStackName)}] ?? {}; ` +
+    `if (!outputs.ServiceUrl) { console.error(${JSON.stringify(`${serviceStackName} has no ServiceUrl output in ${OUTPUTS_FILE}`)}); process.exit(1); } ` +
+    `console.log(outputs.ServiceUrl);`;
+  return `SERVICE_URL=$(node -e ${shellQuote(script)})`;
+}
+
+/**
+ * `cdk deploy` of one environment with exactly the image tag the Build stage pushed.
+ * CloudFormation waits for the ECS deployment (canary, bake time, alarm rollback) to
+ * finish, so this action ends when the new tasks take all the traffic, or fails when
+ * ECS rolled back.
+ */
+export function deploySpec(options: DeploySpecOptions): BuildSpecObject {
+  return spec({
+    phases: {
+      install: [NPM_CI],
+      build: [
+        // No apostrophe in these messages: bash reads one inside "${...}" as an opening quote.
+        ': "${IMAGE_TAG:?IMAGE_TAG is not set: the deploy action passes the tag from the Build stage}"',
+        line(
+          'npx cdk deploy',
+          shellQuote(options.stacks),
+          options.contextArgs,
+          '-c "imageTag=$IMAGE_TAG" --require-approval never --progress events',
+          `--outputs-file ${OUTPUTS_FILE}`,
+        ),
+        serviceUrlCommand(options.serviceStackName),
+        'echo "deployed image tag $IMAGE_TAG; the service answers at $SERVICE_URL"',
+      ],
+    },
+    exportedVariables: ['SERVICE_URL'],
+    npmCache: true,
+  });
+}
+
+/** The repository's smoke test against SERVICE_URL, which the action passes from the deploy action. */
+export function smokeSpec(): BuildSpecObject {
+  return spec({
+    phases: {
+      build: [
+        ': "${SERVICE_URL:?SERVICE_URL is not set: the smoke action passes the URL from the deploy action}"',
+        'npm run smoke -- "$SERVICE_URL"',
+      ],
+    },
+  });
+}

@@ -1,0 +1,348 @@
+/**
+ * Runs the pipeline's shell, as CodeBuild would, against stand-ins for the tools that
+ * need AWS: `npx` (cdk), `aws` (ECR) and `docker`. What is checked is our shell: the
+ * quoting of context, the image tags, the reuse of a pushed image, the variables
+ * handed to the next stage, and the failures.
+ */
+import { test, suite, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import {
+  IMAGE_VARIABLES,
+  buildImageSpec,
+  cdkContextArgs,
+  deploySpec,
+  serviceUrlCommand,
+  smokeSpec,
+  type BuildSpecObject,
+} from '../../infra/lib/pipeline/buildspecs.ts';
+import { ROOT } from '../helpers/server-process.ts';
+
+interface Run {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** The exported variables' values at the end, as CodePipeline would read them. */
+  readonly exported: Record<string, string>;
+}
+
+let workspace: string;
+before(() => {
+  workspace = mkdtempSync(join(tmpdir(), 'pipeline-shell-'));
+});
+after(() => rmSync(workspace, { recursive: true, force: true }));
+
+let folders = 0;
+function folder(name: string): string {
+  const path = join(workspace, `${String(folders++)}-${name}`);
+  mkdirSync(path, { recursive: true });
+  return path;
+}
+
+/** A stand-in command: a Node script on PATH. */
+function stub(bin: string, name: string, source: string): void {
+  const path = join(bin, name);
+  writeFileSync(path, `#!${process.execPath}\n${source}`);
+  chmodSync(path, 0o755);
+}
+
+/** Runs commands in one bash, stopping at the first failure, as a CodeBuild phase does. */
+function bash(
+  commands: readonly string[],
+  cwd: string,
+  env: Record<string, string>,
+  bin?: string,
+  exported: readonly string[] = [],
+): Run {
+  const script = ['set -e', ...commands, ...exported.map((name) => `echo "::${name}=\${${name}:-}"`)].join('\n');
+  const path = [bin, dirname(process.execPath), '/usr/bin', '/bin'].filter((entry) => entry !== undefined).join(':');
+  const result = spawnSync('bash', ['--norc', '--noprofile', '-c', script], {
+    cwd,
+    env: { PATH: path, ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  const lines = result.stdout.split('\n');
+  return {
+    status: result.status,
+    stdout: lines.filter((line) => !line.startsWith('::')).join('\n'),
+    stderr: result.stderr,
+    exported: Object.fromEntries(
+      lines.filter((line) => line.startsWith('::')).map((line) => line.slice(2).split(/=(.*)/s, 2) as [string, string]),
+    ),
+  };
+}
+
+const phase = (spec: BuildSpecObject, name: string) =>
+  (spec.phases as Record<string, { commands: string[] } | undefined>)[name]?.commands ?? [];
+const exportedOf = (spec: BuildSpecObject) =>
+  (spec.env as { 'exported-variables'?: string[] })['exported-variables'] ?? [];
+
+suite('cdk context on the command line', () => {
+  test('every value reaches cdk unchanged, whatever characters it holds', () => {
+    const context = {
+      connectionArn: 'arn:aws:codeconnections:eu-west-1:123456789012:connection/abc-123',
+      githubOwner: "o'brien & sons",
+      notificationEmail: 'ops+pipeline@example.com',
+      spaced: 'a b  c',
+      dollar: '$HOME `id` $(id)',
+    };
+    const run = bash([`printf '%s\\n' ${cdkContextArgs(context)}`], workspace, {});
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(
+      run.stdout.trimEnd().split('\n'),
+      Object.entries(context)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .flatMap(([key, value]) => ['-c', `${key}=${value}`]),
+    );
+  });
+
+  test('no context gives no arguments', () => {
+    assert.equal(cdkContextArgs({}), '');
+  });
+});
+
+suite('Deploy: cdk deploy with the Build stage tag, then the service URL for Smoke', () => {
+  const spec = deploySpec({
+    stacks: 'ClockMirror-Staging-*',
+    serviceStackName: 'ClockMirror-Staging-Service',
+    contextArgs: cdkContextArgs({ githubOwner: 'octo-org' }),
+  });
+
+  /** `npx` that records its arguments and writes the outputs file as `cdk deploy --outputs-file` does. */
+  function npxStub(outputs: unknown): string {
+    const bin = folder('bin');
+    stub(
+      bin,
+      'npx',
+      `const fs = require('node:fs');
+fs.writeFileSync('npx-args.json', JSON.stringify(process.argv.slice(2)));
+const file = process.argv[process.argv.indexOf('--outputs-file') + 1];
+fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
+    );
+    return bin;
+  }
+
+  test('deploys the environment stacks with exactly IMAGE_TAG, and exports the ServiceUrl output', () => {
+    const cwd = folder('deploy');
+    const bin = npxStub({
+      'ClockMirror-Staging-Network': {},
+      'ClockMirror-Staging-Service': { ServiceUrl: 'https://staging.clock.example.com', ClusterName: 'c' },
+    });
+    const run = bash(phase(spec, 'build'), cwd, { IMAGE_TAG: '1.4.0-0a1b2c3' }, bin, exportedOf(spec));
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(JSON.parse(readFileSync(join(cwd, 'npx-args.json'), 'utf8')), [
+      'cdk',
+      'deploy',
+      'ClockMirror-Staging-*',
+      '-c',
+      'githubOwner=octo-org',
+      '-c',
+      'imageTag=1.4.0-0a1b2c3',
+      '--require-approval',
+      'never',
+      '--progress',
+      'events',
+      '--outputs-file',
+      'cdk-outputs.json',
+    ]);
+    assert.deepEqual(run.exported, { SERVICE_URL: 'https://staging.clock.example.com' });
+    assert.match(
+      run.stdout,
+      /deployed image tag 1\.4\.0-0a1b2c3; the service answers at https:\/\/staging\.clock\.example\.com/,
+    );
+  });
+
+  test('without IMAGE_TAG it stops before cdk runs, rather than deploy the default tag', () => {
+    const cwd = folder('deploy-no-tag');
+    const run = bash(phase(spec, 'build'), cwd, {}, npxStub({}), exportedOf(spec));
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr, /IMAGE_TAG is not set: the deploy action passes the tag from the Build stage/);
+    assert.throws(() => readFileSync(join(cwd, 'npx-args.json')));
+  });
+
+  test('a service stack without a ServiceUrl output fails the action, naming what is missing', () => {
+    const cwd = folder('deploy-no-url');
+    const run = bash(
+      phase(spec, 'build'),
+      cwd,
+      { IMAGE_TAG: '1.4.0-0a1b2c3' },
+      npxStub({ 'ClockMirror-Staging-Service': {} }),
+    );
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr, /ClockMirror-Staging-Service has no ServiceUrl output in cdk-outputs\.json/);
+  });
+
+  test('the URL command reads the named stack only', () => {
+    const cwd = folder('outputs');
+    writeFileSync(join(cwd, 'cdk-outputs.json'), JSON.stringify({ Other: { ServiceUrl: 'http://other' } }));
+    const run = bash([serviceUrlCommand('ClockMirror-Production-Service')], cwd, {});
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr, /ClockMirror-Production-Service has no ServiceUrl output/);
+  });
+});
+
+suite('Smoke: the URL comes from the deploy action', () => {
+  test('without SERVICE_URL it fails with a message instead of testing nothing', () => {
+    const run = bash(phase(smokeSpec(), 'build'), ROOT, {});
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr, /SERVICE_URL is not set: the smoke action passes the URL from the deploy action/);
+  });
+});
+
+suite('Build: image tags, immutability and the digest', () => {
+  const REPOSITORY_URI = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/clock-mirror';
+  const spec = buildImageSpec();
+  let bin: string;
+  let ecr: string;
+
+  /**
+   * `aws ecr` and `docker` over a folder that plays the repository: ecr.json maps
+   * tags to digests and digests to manifests; refusing, like ECR with immutable
+   * tags, to move a tag that exists. Both log their calls to calls.log.
+   */
+  before(() => {
+    bin = folder('bin');
+    const common = `const fs = require('node:fs');
+const state = () => JSON.parse(fs.existsSync(process.env.ECR) ? fs.readFileSync(process.env.ECR, 'utf8') : '{"tags":{},"manifests":{}}');
+const save = (s) => fs.writeFileSync(process.env.ECR, JSON.stringify(s));
+const args = process.argv.slice(2);
+const arg = (name) => args[args.indexOf(name) + 1];
+fs.appendFileSync(process.env.CALLS, require('node:path').basename(process.argv[1]) + ' ' + args.join(' ') + '\\n');
+`;
+    stub(
+      bin,
+      'aws',
+      `${common}
+const s = state();
+if (args[1] === 'get-login-password') { console.log('ecr-token'); process.exit(0); }
+if (args[1] === 'batch-get-image') {
+  const digest = s.tags[arg('--image-ids').replace('imageTag=', '')];
+  const field = arg('--query').replace('images[0].', '');
+  if (digest === undefined) { console.log('None'); process.exit(0); }
+  console.log({ 'imageId.imageDigest': digest, imageManifest: s.manifests[digest], imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json' }[field]);
+  process.exit(0);
+}
+if (args[1] === 'put-image') {
+  const tag = arg('--image-tag');
+  if (s.tags[tag] !== undefined) { console.error('ImageTagAlreadyExistsException: ' + tag); process.exit(254); }
+  const digest = Object.keys(s.manifests).find((d) => s.manifests[d] === arg('--image-manifest'));
+  if (digest === undefined || arg('--image-manifest-media-type') === undefined) { console.error('InvalidParameterException'); process.exit(254); }
+  s.tags[tag] = digest; save(s); process.exit(0);
+}
+console.error('unexpected aws call'); process.exit(2);`,
+    );
+    stub(
+      bin,
+      'docker',
+      `${common}
+const s = state();
+if (args[0] === 'login') { fs.readFileSync(0); process.exit(0); }
+if (args[0] === 'build') { s.built = arg('--tag'); save(s); process.exit(0); }
+if (args[0] === 'push') {
+  const tag = args[1].slice(args[1].lastIndexOf(':') + 1);
+  if (s.built !== args[1]) { console.error('no such image ' + args[1]); process.exit(1); }
+  if (s.tags[tag] !== undefined) { console.error('tag invalid: ' + tag + ' already exists'); process.exit(1); }
+  const manifest = JSON.stringify({ layers: [args[1]] });
+  const digest = 'sha256:' + require('node:crypto').createHash('sha256').update(manifest).digest('hex');
+  s.manifests[digest] = manifest; s.tags[tag] = digest; save(s); process.exit(0);
+}
+console.error('unexpected docker call'); process.exit(2);`,
+    );
+    ecr = join(folder('ecr'), 'ecr.json');
+  });
+
+  /** A checkout of the repository at a commit: package.json, a Dockerfile and the build script. */
+  function checkout(version: string): string {
+    const cwd = folder(`checkout-${version}`);
+    writeFileSync(join(cwd, 'package.json'), JSON.stringify({ name: 'clock-mirror', version }));
+    writeFileSync(join(cwd, 'Dockerfile'), 'FROM scratch\n');
+    mkdirSync(join(cwd, 'infra/lib/pipeline'), { recursive: true });
+    copyFileSync(join(ROOT, 'infra/lib/pipeline/build-image.sh'), join(cwd, 'infra/lib/pipeline/build-image.sh'));
+    return cwd;
+  }
+
+  function build(cwd: string, commit: string): Run & { calls: string[] } {
+    const calls = join(cwd, 'calls.log');
+    writeFileSync(calls, '');
+    const run = bash(
+      phase(spec, 'build'),
+      cwd,
+      { REPOSITORY_URI, COMMIT_ID: commit, ECR: ecr, CALLS: calls },
+      bin,
+      exportedOf(spec),
+    );
+    return { ...run, calls: readFileSync(calls, 'utf8').trimEnd().split('\n') };
+  }
+
+  const tags = () => (JSON.parse(readFileSync(ecr, 'utf8')) as { tags: Record<string, string> }).tags;
+  const FIRST = '0a1b2c3d4e5f60718293a4b5c6d7e8f901234567';
+  const SECOND = 'fedcba9876543210fedcba9876543210fedcba98';
+
+  test('the first build of a version pushes <version>-<sha7>, tags the same manifest <version>, and exports both', () => {
+    const cwd = checkout('1.4.0');
+    const run = build(cwd, FIRST);
+    assert.equal(run.status, 0, run.stderr + run.stdout);
+    assert.deepEqual(
+      run.calls.filter((call) => call.startsWith('docker')),
+      [
+        `docker login --username AWS --password-stdin 123456789012.dkr.ecr.eu-west-1.amazonaws.com`,
+        `docker build --pull --label org.opencontainers.image.revision=${FIRST} --label org.opencontainers.image.version=1.4.0 --tag ${REPOSITORY_URI}:1.4.0-0a1b2c3 .`,
+        `docker push ${REPOSITORY_URI}:1.4.0-0a1b2c3`,
+      ],
+    );
+    const { ['1.4.0-0a1b2c3']: digest, ['1.4.0']: versionDigest } = tags();
+    assert.match(digest ?? '', /^sha256:[0-9a-f]{64}$/);
+    assert.equal(versionDigest, digest);
+    assert.deepEqual(Object.keys(run.exported).sort(), [...IMAGE_VARIABLES].sort());
+    assert.deepEqual(run.exported, { IMAGE_TAG: '1.4.0-0a1b2c3', IMAGE_DIGEST: digest, VERSION: '1.4.0' });
+    assert.deepEqual(JSON.parse(readFileSync(join(cwd, 'image.json'), 'utf8')), {
+      repositoryUri: REPOSITORY_URI,
+      imageTag: '1.4.0-0a1b2c3',
+      versionTag: '1.4.0',
+      imageDigest: digest,
+      commit: FIRST,
+    });
+  });
+
+  test('a later commit of the same version gets its own tag and leaves <version> where it was', () => {
+    const before = tags()['1.4.0'];
+    const run = build(checkout('1.4.0'), SECOND);
+    assert.equal(run.status, 0, run.stderr + run.stdout);
+    assert.equal(run.exported.IMAGE_TAG, '1.4.0-fedcba9');
+    assert.equal(tags()['1.4.0'], before);
+    assert.notEqual(tags()['1.4.0-fedcba9'], before);
+    assert.match(run.stdout, /:1\.4\.0 exists \(sha256:[0-9a-f]+\): not moved; bump the version to release/);
+    assert.ok(!run.calls.some((call) => call.includes('put-image')));
+  });
+
+  test('a rerun of a commit reuses the image it pushed instead of failing on the immutable tag', () => {
+    const digest = tags()['1.4.0-fedcba9'];
+    const run = build(checkout('1.4.0'), SECOND);
+    assert.equal(run.status, 0, run.stderr + run.stdout);
+    assert.ok(!run.calls.some((call) => call.startsWith('docker build') || call.startsWith('docker push')));
+    assert.match(run.stdout, /1\.4\.0-fedcba9 exists \(sha256:[0-9a-f]+\): this commit was built before, reusing it/);
+    assert.deepEqual(run.exported, { IMAGE_TAG: '1.4.0-fedcba9', IMAGE_DIGEST: digest, VERSION: '1.4.0' });
+  });
+
+  test('a release (a new version) gets its semver tag', () => {
+    const run = build(checkout('1.5.0'), SECOND);
+    assert.equal(run.status, 0, run.stderr + run.stdout);
+    assert.equal(tags()['1.5.0'], tags()['1.5.0-fedcba9']);
+    assert.equal(run.exported.IMAGE_TAG, '1.5.0-fedcba9');
+  });
+
+  test('a COMMIT_ID that is not a SHA, or a version that is not semver, fails before anything is pushed', () => {
+    const badCommit = build(checkout('1.4.0'), 'main');
+    assert.notEqual(badCommit.status, 0);
+    assert.match(badCommit.stderr, /COMMIT_ID="main" is not a git commit SHA/);
+    const badVersion = build(checkout('v1'), FIRST);
+    assert.notEqual(badVersion.status, 0);
+    assert.match(badVersion.stderr, /package\.json version "v1" is not semver/);
+    for (const run of [badCommit, badVersion]) assert.deepEqual(run.calls, ['']);
+    assert.deepEqual(badVersion.exported, {});
+  });
+});

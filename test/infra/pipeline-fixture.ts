@@ -1,0 +1,108 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import { PipelineStack, type PipelineStackProps } from '../../infra/lib/pipeline-stack.ts';
+
+export const CONNECTION_ARN =
+  'arn:aws:codeconnections:eu-west-1:123456789012:connection/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
+
+/**
+ * The pipeline stack in an app of its own, beside a small stack that holds a real
+ * ECR repository, as the app's registry stack does.
+ */
+export function buildPipeline(overrides: Partial<PipelineStackProps> = {}) {
+  const app = new App();
+  const registry = new Stack(app, 'Registry');
+  const repository = new ecr.Repository(registry, 'Repository');
+  const stack = new PipelineStack(app, 'ClockMirror-Pipeline', {
+    repository,
+    connectionArn: CONNECTION_ARN,
+    owner: 'octo-org',
+    repo: 'clock-mirror',
+    cdkContext: { connectionArn: CONNECTION_ARN, githubOwner: 'octo-org' },
+    ...overrides,
+  });
+  return { app, registry, repository, stack, template: Template.fromStack(stack) };
+}
+
+export interface TemplateJson {
+  readonly Resources: Record<string, { readonly Type: string; readonly Properties?: Record<string, unknown> }>;
+}
+
+export interface ActionJson {
+  readonly Name: string;
+  readonly RunOrder: number;
+  readonly Namespace?: string;
+  readonly ActionTypeId: { readonly Category: string; readonly Provider: string };
+  readonly Configuration?: Record<string, unknown>;
+}
+
+export interface StageJson {
+  readonly Name: string;
+  readonly Actions: readonly ActionJson[];
+}
+
+export function resourcesOfType(template: Template, type: string) {
+  return Object.entries((template.toJSON() as TemplateJson).Resources).filter(([, resource]) => resource.Type === type);
+}
+
+export function stages(template: Template): readonly StageJson[] {
+  const [pipeline] = resourcesOfType(template, 'AWS::CodePipeline::Pipeline');
+  return pipeline![1].Properties!.Stages as StageJson[];
+}
+
+export function stage(template: Template, name: string): StageJson {
+  const found = stages(template).find((candidate) => candidate.Name === name);
+  if (found === undefined) throw new Error(`no stage ${name}`);
+  return found;
+}
+
+/** The environment variables a CodeBuild action passes, as CodePipeline stores them (a JSON string). */
+export function actionEnvironment(action: ActionJson): Record<string, string> {
+  const variables = JSON.parse((action.Configuration?.EnvironmentVariables as string | undefined) ?? '[]') as {
+    name: string;
+    value: string;
+  }[];
+  return Object.fromEntries(variables.map(({ name, value }) => [name, value]));
+}
+
+/** The logical ID of the CodeBuild project an action runs. */
+export function projectOf(action: ActionJson): string {
+  return (action.Configuration?.ProjectName as { Ref: string }).Ref;
+}
+
+export function projectProperties(template: Template, logicalId: string): Record<string, unknown> {
+  const resource = (template.toJSON() as TemplateJson).Resources[logicalId];
+  if (resource?.Type !== 'AWS::CodeBuild::Project') throw new Error(`${logicalId} is not a CodeBuild project`);
+  return resource.Properties!;
+}
+
+/**
+ * A project's buildspec, as CodeBuild will read it. CDK writes it as a JSON string,
+ * split by Fn::Join around references (report group ARNs), which become `<LogicalId.Attribute>` here.
+ */
+export function buildSpecOf(template: Template, logicalId: string): BuildSpecJson {
+  const source = projectProperties(template, logicalId).Source as { BuildSpec: unknown };
+  const text =
+    typeof source.BuildSpec === 'string'
+      ? source.BuildSpec
+      : (source.BuildSpec as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1].map(renderPart).join('');
+  return JSON.parse(text) as BuildSpecJson;
+}
+
+function renderPart(part: unknown): string {
+  if (typeof part === 'string') return part;
+  const getAtt = (part as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+  if (getAtt === undefined) throw new Error(`unexpected reference in a buildspec: ${JSON.stringify(part)}`);
+  return `<${getAtt.join('.')}>`;
+}
+
+export interface BuildSpecJson {
+  readonly version: string;
+  readonly env?: { readonly shell?: string; readonly 'exported-variables'?: readonly string[] };
+  readonly phases: Record<string, { readonly commands: readonly string[] }>;
+  readonly reports?: Record<string, { files: string[]; 'base-directory': string; 'file-format': string }>;
+  readonly artifacts?: { readonly files: readonly string[] };
+}
+
+export const commandsOf = (spec: BuildSpecJson) => Object.values(spec.phases).flatMap((phase) => phase.commands);

@@ -1,0 +1,391 @@
+import { test, suite } from 'node:test';
+import assert from 'node:assert/strict';
+import { Stack, type CfnResource } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { NODE_BUILD_IMAGE } from '../../infra/lib/pipeline-stack.ts';
+import {
+  CONNECTION_ARN,
+  actionEnvironment,
+  buildPipeline,
+  buildSpecOf,
+  commandsOf,
+  projectOf,
+  projectProperties,
+  resourcesOfType,
+  stage,
+  stages,
+} from './pipeline-fixture.ts';
+
+const ALL_STAGES = [
+  'Source',
+  'UpdatePipeline',
+  'Test',
+  'Build',
+  'Deploy-Staging',
+  'Smoke-Staging',
+  'Approve',
+  'Deploy-Production',
+  'Smoke-Production',
+];
+
+const { template, stack, registry, repository } = buildPipeline();
+
+interface Statement {
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Effect: string;
+}
+
+/** Every IAM statement in the template, with the logical ID of the role it is attached to. */
+function statements(): { role: string; statement: Statement }[] {
+  return resourcesOfType(template, 'AWS::IAM::Policy').flatMap(([, policy]) => {
+    const roles = policy.Properties!.Roles as { Ref: string }[];
+    const document = policy.Properties!.PolicyDocument as { Statement: Statement[] };
+    return roles.flatMap(({ Ref }) => document.Statement.map((statement) => ({ role: Ref, statement })));
+  });
+}
+
+const actionsOf = (statement: Statement) => [statement.Action].flat();
+
+/** What the registry stack exports under this name (the pipeline stack imports it). */
+function exportedValue(name: string): unknown {
+  const outputs = Template.fromStack(registry).toJSON() as {
+    Outputs: Record<string, { Value: unknown; Export: { Name: string } }>;
+  };
+  return Object.values(outputs.Outputs).find((output) => output.Export.Name === name)?.Value;
+}
+const roleOfProject = (logicalId: string) =>
+  (projectProperties(template, logicalId).ServiceRole as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+
+suite('pipeline stages', () => {
+  test('the stages keep the original names, in order, with the self-update before Test', () => {
+    assert.deepEqual(
+      stages(template).map((s) => s.Name),
+      ALL_STAGES,
+    );
+  });
+
+  test('without the approval, the pipeline goes from Smoke-Staging straight to Deploy-Production', () => {
+    const { template: withoutApproval } = buildPipeline({ requireApproval: false });
+    assert.deepEqual(
+      stages(withoutApproval).map((s) => s.Name),
+      ALL_STAGES.filter((name) => name !== 'Approve'),
+    );
+    const categories = stages(withoutApproval).flatMap((s) => s.Actions.map((a) => a.ActionTypeId.Category));
+    assert.ok(!categories.includes('Approval'));
+  });
+
+  test('with the approval (the default), Approve holds one manual approval that notifies the topic', () => {
+    const [approval, ...others] = stage(template, 'Approve').Actions;
+    assert.equal(others.length, 0);
+    assert.equal(approval!.ActionTypeId.Category, 'Approval');
+    assert.equal(approval!.ActionTypeId.Provider, 'Manual');
+    assert.deepEqual(approval!.Configuration?.NotificationArn, {
+      Ref: stack.getLogicalId(stack.notificationTopic.node.defaultChild as CfnResource),
+    });
+  });
+
+  test('Source is the GitHub repository through the CodeConnections connection, triggered on push, with no token', () => {
+    const [source] = stage(template, 'Source').Actions;
+    assert.equal(source!.ActionTypeId.Provider, 'CodeStarSourceConnection');
+    assert.deepEqual(source!.Configuration, {
+      ConnectionArn: CONNECTION_ARN,
+      FullRepositoryId: 'octo-org/clock-mirror',
+      BranchName: 'main',
+      DetectChanges: true,
+    });
+    const text = JSON.stringify(template.toJSON());
+    assert.doesNotMatch(text, /OAuthToken|secretsmanager|ghp_/i);
+  });
+
+  test('the source role may use exactly that connection, under both of its service prefixes', () => {
+    const uses = statements().filter(({ statement }) => actionsOf(statement).some((a) => a.endsWith(':UseConnection')));
+    assert.deepEqual(
+      uses.map(({ statement }) => [statement.Action, statement.Resource]),
+      [
+        ['codestar-connections:UseConnection', CONNECTION_ARN],
+        ['codeconnections:UseConnection', CONNECTION_ARN],
+      ],
+    );
+    assert.equal(new Set(uses.map(({ role }) => role)).size, 1);
+  });
+});
+
+suite('Test stage', () => {
+  const [staticAnalysis, unitTest, ...others] = stage(template, 'Test').Actions;
+
+  test('StaticAnalysis and UnitTest are CodeBuild actions with the same runOrder, so they run in parallel', () => {
+    assert.equal(others.length, 0);
+    assert.equal(staticAnalysis!.Name, 'StaticAnalysis');
+    assert.equal(unitTest!.Name, 'UnitTest');
+    assert.equal(staticAnalysis!.ActionTypeId.Provider, 'CodeBuild');
+    assert.equal(unitTest!.ActionTypeId.Provider, 'CodeBuild');
+    assert.equal(staticAnalysis!.RunOrder, unitTest!.RunOrder);
+    assert.notEqual(projectOf(staticAnalysis!), projectOf(unitTest!));
+  });
+
+  test('StaticAnalysis runs lint, typecheck, cdk synth (with cdk-nag) and a high-severity audit of production dependencies', () => {
+    const commands = commandsOf(buildSpecOf(template, projectOf(staticAnalysis!)));
+    assert.deepEqual(commands, [
+      'npm ci --no-audit --no-fund',
+      'npm run lint',
+      'npm run typecheck',
+      `npx cdk synth --quiet -c connectionArn=${CONNECTION_ARN} -c githubOwner=octo-org`,
+      'npm audit --omit=dev --audit-level=high',
+    ]);
+  });
+
+  test('UnitTest installs Debian Chromium, runs npm test and publishes JUnit and LCOV coverage to report groups', () => {
+    const spec = buildSpecOf(template, projectOf(unitTest!));
+    assert.deepEqual(spec.phases.build?.commands, ['npm test']);
+    assert.match(spec.phases.install!.commands[0]!, /apt-get install .*chromium/);
+    const groups = Object.fromEntries(
+      resourcesOfType(template, 'AWS::CodeBuild::ReportGroup').map(([id, group]) => [group.Properties!.Type, id]),
+    );
+    assert.deepEqual(spec.reports, {
+      [`<${groups.TEST}.Arn>`]: { files: ['junit.xml'], 'base-directory': 'reports', 'file-format': 'JUNITXML' },
+      [`<${groups.CODE_COVERAGE}.Arn>`]: {
+        files: ['lcov.info'],
+        'base-directory': 'reports',
+        'file-format': 'LCOVINFO',
+      },
+    });
+    const reportWriters = statements().filter(({ statement }) =>
+      actionsOf(statement).includes('codebuild:CreateReport'),
+    );
+    assert.deepEqual(new Set(reportWriters.map(({ role }) => role)), new Set([roleOfProject(projectOf(unitTest!))]));
+  });
+
+  test('the test projects run on the Debian Node 24 image', () => {
+    for (const action of [staticAnalysis!, unitTest!]) {
+      const environment = projectProperties(template, projectOf(action)).Environment as Record<string, unknown>;
+      assert.equal(environment.Image, NODE_BUILD_IMAGE);
+      assert.equal(environment.PrivilegedMode, false);
+    }
+  });
+});
+
+suite('Build stage', () => {
+  const [build] = stage(template, 'Build').Actions;
+  const buildProject = projectOf(build!);
+
+  test('the image project is privileged (Docker), and it is the only one', () => {
+    const privileged = resourcesOfType(template, 'AWS::CodeBuild::Project')
+      .filter(([, project]) => (project.Properties!.Environment as { PrivilegedMode: boolean }).PrivilegedMode)
+      .map(([id]) => id);
+    assert.deepEqual(privileged, [buildProject]);
+  });
+
+  test('it builds and tags from the commit the Source stage checked out, and exports the tag and digest', () => {
+    assert.equal(build!.Namespace, 'Build');
+    assert.deepEqual(actionEnvironment(build!), { COMMIT_ID: '#{Source.CommitId}' });
+    const spec = buildSpecOf(template, buildProject);
+    assert.equal(spec.phases.build?.commands[0], 'bash infra/lib/pipeline/build-image.sh');
+    assert.deepEqual(spec.env?.['exported-variables'], ['IMAGE_TAG', 'IMAGE_DIGEST', 'VERSION']);
+    assert.deepEqual(spec.artifacts?.files, ['image.json']);
+    const { EnvironmentVariables: variables } = projectProperties(template, buildProject).Environment as {
+      EnvironmentVariables: { Name: string; Type: string; Value: unknown }[];
+    };
+    assert.deepEqual(
+      variables.map(({ Name, Type }) => [Name, Type]),
+      [['REPOSITORY_URI', 'PLAINTEXT']],
+    );
+    // <account>.dkr.ecr.<region>.amazonaws.com/<name>, built from the registry stack's exports.
+    assert.match(JSON.stringify(variables[0]!.Value), /Fn::ImportValue.*\.dkr\.ecr\./);
+  });
+
+  test('only the image project may push images, and only to our repository', () => {
+    const pushActions = ['ecr:PutImage', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload'];
+    const pushers = statements().filter(({ statement }) =>
+      actionsOf(statement).some((a) => pushActions.includes(a) || a === 'ecr:*'),
+    );
+    assert.equal(pushers.length, 1);
+    const [{ role, statement }] = pushers as [{ role: string; statement: Statement }];
+    assert.equal(role, roleOfProject(buildProject));
+    assert.deepEqual(exportedValue((statement.Resource as { 'Fn::ImportValue': string })['Fn::ImportValue']), {
+      'Fn::GetAtt': [registry.getLogicalId(repository.node.defaultChild as CfnResource), 'Arn'],
+    });
+    // docker login is the one ECR call with no resource-level permission.
+    const wildcardEcr = statements().filter(
+      ({ statement: s }) => s.Resource === '*' && actionsOf(s).some((a) => a.startsWith('ecr:')),
+    );
+    assert.deepEqual(
+      wildcardEcr.map(({ statement: s }) => s.Action),
+      ['ecr:GetAuthorizationToken'],
+    );
+  });
+});
+
+suite('Deploy and Smoke stages', () => {
+  for (const environment of ['Staging', 'Production'] as const) {
+    const [deploy] = stage(template, `Deploy-${environment}`).Actions;
+    const [smoke] = stage(template, `Smoke-${environment}`).Actions;
+
+    test(`Deploy-${environment} runs cdk deploy of the ${environment.toLowerCase()} stacks with the tag Build pushed`, () => {
+      assert.equal(deploy!.ActionTypeId.Provider, 'CodeBuild');
+      assert.deepEqual(actionEnvironment(deploy!), { IMAGE_TAG: '#{Build.IMAGE_TAG}' });
+      const spec = buildSpecOf(template, projectOf(deploy!));
+      const cdkDeploy = spec.phases.build!.commands.find((command) => command.startsWith('npx cdk deploy'));
+      assert.equal(
+        cdkDeploy,
+        `npx cdk deploy 'ClockMirror-${environment}-*' -c connectionArn=${CONNECTION_ARN} -c githubOwner=octo-org ` +
+          '-c "imageTag=$IMAGE_TAG" --require-approval never --progress events --outputs-file cdk-outputs.json',
+      );
+      assert.deepEqual(spec.env?.['exported-variables'], ['SERVICE_URL']);
+      assert.equal(deploy!.Namespace, `Deploy${environment}`);
+    });
+
+    test(`Smoke-${environment} runs npm run smoke against the URL Deploy-${environment} exported`, () => {
+      assert.equal(smoke!.ActionTypeId.Provider, 'CodeBuild');
+      assert.deepEqual(actionEnvironment(smoke!), { SERVICE_URL: `#{Deploy${environment}.SERVICE_URL}` });
+      assert.ok(commandsOf(buildSpecOf(template, projectOf(smoke!))).includes('npm run smoke -- "$SERVICE_URL"'));
+    });
+  }
+
+  test('no action updates ECS directly: CDK stays the only owner of the task definition', () => {
+    const providers = stages(template).flatMap((s) => s.Actions.map((a) => a.ActionTypeId.Provider));
+    assert.ok(!providers.includes('ECS') && !providers.includes('CodeDeployToECS'), providers.join());
+  });
+
+  test('cdk deploy may assume the deploy and file-publishing bootstrap roles, and nothing else', () => {
+    const assumers = statements().filter(
+      ({ statement }) =>
+        actionsOf(statement).includes('sts:AssumeRole') && JSON.stringify(statement.Resource).includes('cdk-'),
+    );
+    const deployRoles = ['UpdatePipeline', 'Deploy-Staging', 'Deploy-Production'].map((name) =>
+      roleOfProject(projectOf(stage(template, name).Actions[0]!)),
+    );
+    assert.deepEqual(assumers.map(({ role }) => role).sort(), [...deployRoles].sort());
+    const rendered = JSON.stringify(assumers[0]!.statement.Resource);
+    assert.match(rendered, /:role\/cdk-hnb659fds-deploy-role-/);
+    assert.match(rendered, /:role\/cdk-hnb659fds-file-publishing-role-/);
+    assert.equal((assumers[0]!.statement.Resource as unknown[]).length, 2);
+    assert.doesNotMatch(rendered, /\*/);
+  });
+});
+
+suite('self-update', () => {
+  test('UpdatePipeline deploys this stack alone, with the same context, and the pipeline restarts after changing', () => {
+    const [selfMutate] = stage(template, 'UpdatePipeline').Actions;
+    assert.deepEqual(commandsOf(buildSpecOf(template, projectOf(selfMutate!))), [
+      'npm ci --no-audit --no-fund',
+      `npx cdk deploy ClockMirror-Pipeline --exclusively -c connectionArn=${CONNECTION_ARN} -c githubOwner=octo-org ` +
+        '--require-approval never --progress events',
+    ]);
+    template.hasResourceProperties('AWS::CodePipeline::Pipeline', {
+      RestartExecutionOnUpdate: true,
+      PipelineType: 'V2',
+    });
+  });
+});
+
+suite('safety: encryption, logs, timeouts, notifications', () => {
+  const keyRef = { 'Fn::GetAtt': [stack.getLogicalId(stack.key.node.defaultChild as CfnResource), 'Arn'] };
+
+  test('the artifacts bucket is encrypted with the pipeline key, private and TLS-only', () => {
+    template.hasResourceProperties('AWS::CodePipeline::Pipeline', {
+      ArtifactStore: Match.objectLike({ EncryptionKey: { Id: keyRef, Type: 'KMS' } }),
+    });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          Match.objectLike({
+            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyRef },
+          }),
+        ],
+      },
+      PublicAccessBlockConfiguration: Match.objectLike({ BlockPublicAcls: true, RestrictPublicBuckets: true }),
+    });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  test('every CodeBuild project has the KMS key, a timeout and its own log group with a retention', () => {
+    const projects = resourcesOfType(template, 'AWS::CodeBuild::Project');
+    assert.equal(projects.length, 7);
+    const retentions = new Map(
+      resourcesOfType(template, 'AWS::Logs::LogGroup').map(([id, group]) => [id, group.Properties!.RetentionInDays]),
+    );
+    for (const [id, project] of projects) {
+      const properties = project.Properties!;
+      assert.deepEqual(properties.EncryptionKey, keyRef, id);
+      assert.ok(typeof properties.TimeoutInMinutes === 'number' && properties.TimeoutInMinutes <= 90, id);
+      const logGroup = (properties.LogsConfig as { CloudWatchLogs: { GroupName: { Ref: string } } }).CloudWatchLogs
+        .GroupName.Ref;
+      assert.equal(retentions.get(logGroup), 90, id);
+    }
+  });
+
+  test('the log retention is configurable', () => {
+    const { template: custom } = buildPipeline({ logRetention: logs.RetentionDays.ONE_YEAR });
+    const retentions = resourcesOfType(custom, 'AWS::Logs::LogGroup').map(
+      ([, group]) => group.Properties!.RetentionInDays,
+    );
+    assert.deepEqual(new Set(retentions), new Set([365]));
+  });
+
+  test('a failed run notifies the topic, which is encrypted and subscribed to by the given email', () => {
+    const { template: withEmail, stack: emailStack } = buildPipeline({ notificationEmail: 'oncall@example.com' });
+    const topic = { Ref: emailStack.getLogicalId(emailStack.notificationTopic.node.defaultChild as CfnResource) };
+    withEmail.hasResourceProperties('AWS::CodeStarNotifications::NotificationRule', {
+      EventTypeIds: ['codepipeline-pipeline-pipeline-execution-failed'],
+      Targets: [{ TargetAddress: topic, TargetType: 'SNS' }],
+    });
+    withEmail.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    withEmail.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+      TopicArn: topic,
+    });
+  });
+
+  test('a given topic receives the failures, and the stack creates none', () => {
+    const { template: custom } = buildPipeline({
+      notificationTopic: sns.Topic.fromTopicArn(new Stack(), 'Oncall', 'arn:aws:sns:eu-west-1:123456789012:oncall'),
+    });
+    custom.resourceCountIs('AWS::SNS::Topic', 0);
+    custom.hasResourceProperties('AWS::CodeStarNotifications::NotificationRule', {
+      Targets: [{ TargetAddress: 'arn:aws:sns:eu-west-1:123456789012:oncall', TargetType: 'SNS' }],
+    });
+  });
+});
+
+suite('props', () => {
+  test('branch, stack name prefix and bootstrap qualifier reach the source, the deploys and the grants', () => {
+    const { template: custom } = buildPipeline({
+      branch: 'release',
+      stackNamePrefix: 'Clocks',
+      bootstrapQualifier: 'abc123xyz',
+    });
+    assert.equal(stage(custom, 'Source').Actions[0]!.Configuration?.BranchName, 'release');
+    const deploy = commandsOf(buildSpecOf(custom, projectOf(stage(custom, 'Deploy-Production').Actions[0]!)));
+    assert.ok(deploy.some((command) => command.startsWith(`npx cdk deploy 'Clocks-Production-*'`)));
+    assert.ok(deploy.some((command) => command.includes('["Clocks-Production-Service"]')));
+    assert.match(JSON.stringify(custom.toJSON()), /cdk-abc123xyz-deploy-role-/);
+  });
+
+  test('invalid props throw early, with a message that names the problem', () => {
+    assert.throws(
+      () => buildPipeline({ connectionArn: 'my-connection' }),
+      /connectionArn "my-connection" is not a CodeConnections connection ARN/,
+    );
+    assert.throws(() => buildPipeline({ owner: '' }), /owner and repo name the GitHub repository/);
+    assert.throws(
+      () =>
+        buildPipeline({
+          notificationEmail: 'a@example.com',
+          notificationTopic: sns.Topic.fromTopicArn(new Stack(), 'T', 'arn:aws:sns:eu-west-1:123456789012:t'),
+        }),
+      /give it or notificationTopic, not both/,
+    );
+    assert.throws(() => buildPipeline({ cdkContext: { imageTag: '1.0.0' } }), /cdkContext must not set imageTag/);
+  });
+
+  test('a connection ARN of the older codestar-connections form is accepted, and needs no second grant', () => {
+    const arn = 'arn:aws:codestar-connections:us-east-1:123456789012:connection/abc-123';
+    const { template: older } = buildPipeline({ connectionArn: arn });
+    assert.doesNotMatch(JSON.stringify(older.toJSON()), /codeconnections:UseConnection/);
+    assert.match(JSON.stringify(older.toJSON()), /codestar-connections:UseConnection/);
+  });
+});
