@@ -6,12 +6,48 @@
  */
 import { App } from 'aws-cdk-lib';
 import packageJson from '../../package.json' with { type: 'json' };
-import { addClockMirrorStacks, addNagChecks } from '../lib/clock-mirror.ts';
+import { APP_ID, addClockMirrorStacks, addNagChecks } from '../lib/clock-mirror.ts';
+import { REGION } from '../lib/environments.ts';
+import { PipelineStack } from '../lib/pipeline-stack.ts';
 
 const app = new App();
 const imageTag = (app.node.tryGetContext('imageTag') as string | undefined) ?? packageJson.version;
 
-addClockMirrorStacks(app, { imageTag });
+const stacks = addClockMirrorStacks(app, { imageTag });
+
+// The delivery pipeline exists once a CodeConnections connection is named (README "CI/CD"):
+// npx cdk deploy ClockMirror-Pipeline -c connectionArn=arn:aws:codeconnections:... -c githubOwner=<owner>
+const pipelineContext: Record<string, string> = {};
+for (const key of [
+  'connectionArn',
+  'githubOwner',
+  'githubRepo',
+  'githubBranch',
+  'requireApproval',
+  'notificationEmail',
+]) {
+  const value = app.node.tryGetContext(key) as string | boolean | undefined;
+  if (value !== undefined) pipelineContext[key] = String(value);
+}
+const { connectionArn, githubOwner } = pipelineContext;
+if (connectionArn !== undefined) {
+  if (githubOwner === undefined) {
+    throw new Error('-c connectionArn needs -c githubOwner=<the GitHub user or organisation that owns the repository>');
+  }
+  new PipelineStack(app, `${APP_ID}-Pipeline`, {
+    env: { region: REGION },
+    description: 'Clock Mirror: the delivery pipeline from a push to production',
+    repository: stacks.registry.repository,
+    connectionArn,
+    owner: githubOwner,
+    repo: pipelineContext.githubRepo ?? 'clock-mirror',
+    branch: pipelineContext.githubBranch ?? 'main',
+    requireApproval: pipelineContext.requireApproval !== 'false',
+    notificationEmail: pipelineContext.notificationEmail,
+    // The pipeline's own cdk commands pass the same context, so its self-update rebuilds this very stack.
+    cdkContext: pipelineContext,
+  });
+}
 addNagChecks(app);
 
 app.synth();

@@ -1,20 +1,24 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
+import cdkJson from '../../cdk.json' with { type: 'json' };
 import { PipelineStack, type PipelineStackProps } from '../../infra/lib/pipeline-stack.ts';
 
 export const CONNECTION_ARN =
   'arn:aws:codeconnections:eu-west-1:123456789012:connection/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
 
 /**
- * The pipeline stack in an app of its own, beside a small stack that holds a real
- * ECR repository, as the app's registry stack does.
+ * The pipeline stack in an app of its own, with cdk.json's feature flags, beside a small
+ * stack that holds a real ECR repository, as the app's registry stack does. Both are pinned
+ * to a region, as in the app, unless `region` is null (an environment-agnostic stack).
  */
-export function buildPipeline(overrides: Partial<PipelineStackProps> = {}) {
-  const app = new App();
-  const registry = new Stack(app, 'Registry');
+export function buildPipeline(overrides: Partial<PipelineStackProps> = {}, region: string | null = 'eu-west-1') {
+  const app = new App({ context: cdkJson.context });
+  const env = region === null ? {} : { env: { region } };
+  const registry = new Stack(app, 'Registry', env);
   const repository = new ecr.Repository(registry, 'Repository');
   const stack = new PipelineStack(app, 'ClockMirror-Pipeline', {
+    ...env,
     repository,
     connectionArn: CONNECTION_ARN,
     owner: 'octo-org',

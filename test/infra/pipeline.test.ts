@@ -32,30 +32,47 @@ const ALL_STAGES = [
 
 const { template, stack, registry, repository } = buildPipeline();
 
-interface Statement {
-  readonly Action: string | string[];
-  readonly Resource: unknown;
-  readonly Effect: string;
+interface Grant {
+  /** Logical ID of the role the policy is attached to. */
+  readonly role: string;
+  readonly action: string;
+  readonly resources: readonly unknown[];
 }
 
-/** Every IAM statement in the template, with the logical ID of the role it is attached to. */
-function statements(): { role: string; statement: Statement }[] {
+/**
+ * Every action every role is allowed, one entry per action, so that the checks do not
+ * depend on how CDK merges statements (cdk.json's minimizePolicies).
+ */
+function grants(): Grant[] {
   return resourcesOfType(template, 'AWS::IAM::Policy').flatMap(([, policy]) => {
     const roles = policy.Properties!.Roles as { Ref: string }[];
-    const document = policy.Properties!.PolicyDocument as { Statement: Statement[] };
-    return roles.flatMap(({ Ref }) => document.Statement.map((statement) => ({ role: Ref, statement })));
+    const { Statement } = policy.Properties!.PolicyDocument as {
+      Statement: { Effect: string; Action: string | string[]; Resource: unknown }[];
+    };
+    return roles.flatMap(({ Ref }) =>
+      Statement.filter(({ Effect }) => Effect === 'Allow').flatMap(({ Action, Resource }) =>
+        [Action].flat().map((action) => ({ role: Ref, action, resources: [Resource].flat() })),
+      ),
+    );
   });
 }
 
-const actionsOf = (statement: Statement) => [statement.Action].flat();
-
-/** What the registry stack exports under this name (the pipeline stack imports it). */
-function exportedValue(name: string): unknown {
-  const outputs = Template.fromStack(registry).toJSON() as {
-    Outputs: Record<string, { Value: unknown; Export: { Name: string } }>;
-  };
-  return Object.values(outputs.Outputs).find((output) => output.Export.Name === name)?.Value;
+/** The registry stack's value behind a cross-stack reference (an export, or a stack output). */
+function registryValue(reference: unknown): unknown {
+  const outputs = (
+    Template.fromStack(registry).toJSON() as {
+      Outputs: Record<string, { Value: unknown; Export?: { Name: string } }>;
+    }
+  ).Outputs;
+  const imported = (reference as { 'Fn::ImportValue'?: string })['Fn::ImportValue'];
+  if (imported !== undefined) return Object.values(outputs).find((output) => output.Export?.Name === imported)?.Value;
+  const output = (reference as { 'Fn::GetStackOutput'?: { StackName: string; OutputName: string } })[
+    'Fn::GetStackOutput'
+  ];
+  assert.equal(output?.StackName, registry.stackName, JSON.stringify(reference));
+  return outputs[output.OutputName]?.Value;
 }
+
 const roleOfProject = (logicalId: string) =>
   (projectProperties(template, logicalId).ServiceRole as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
 
@@ -101,14 +118,12 @@ suite('pipeline stages', () => {
   });
 
   test('the source role may use exactly that connection, under both of its service prefixes', () => {
-    const uses = statements().filter(({ statement }) => actionsOf(statement).some((a) => a.endsWith(':UseConnection')));
-    assert.deepEqual(
-      uses.map(({ statement }) => [statement.Action, statement.Resource]),
-      [
-        ['codestar-connections:UseConnection', CONNECTION_ARN],
-        ['codeconnections:UseConnection', CONNECTION_ARN],
-      ],
-    );
+    const uses = grants().filter(({ action }) => action.endsWith(':UseConnection'));
+    assert.deepEqual(uses.map(({ action }) => action).sort(), [
+      'codeconnections:UseConnection',
+      'codestar-connections:UseConnection',
+    ]);
+    for (const { resources } of uses) assert.deepEqual(resources, [CONNECTION_ARN]);
     assert.equal(new Set(uses.map(({ role }) => role)).size, 1);
   });
 });
@@ -152,10 +167,12 @@ suite('Test stage', () => {
         'file-format': 'LCOVINFO',
       },
     });
-    const reportWriters = statements().filter(({ statement }) =>
-      actionsOf(statement).includes('codebuild:CreateReport'),
-    );
+    const reportWriters = grants().filter(({ action }) => action === 'codebuild:CreateReport');
     assert.deepEqual(new Set(reportWriters.map(({ role }) => role)), new Set([roleOfProject(projectOf(unitTest!))]));
+    assert.deepEqual(
+      reportWriters.flatMap(({ resources }) => resources),
+      Object.values(groups).map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })),
+    );
   });
 
   test('the test projects run on the Debian Node 24 image', () => {
@@ -192,27 +209,25 @@ suite('Build stage', () => {
       variables.map(({ Name, Type }) => [Name, Type]),
       [['REPOSITORY_URI', 'PLAINTEXT']],
     );
-    // <account>.dkr.ecr.<region>.amazonaws.com/<name>, built from the registry stack's exports.
-    assert.match(JSON.stringify(variables[0]!.Value), /Fn::ImportValue.*\.dkr\.ecr\./);
+    // <account>.dkr.ecr.<region>.amazonaws.com/<name>, from the registry stack's repository.
+    assert.match(JSON.stringify(variables[0]!.Value), /"StackName":"Registry".*\.dkr\.ecr\./);
   });
 
   test('only the image project may push images, and only to our repository', () => {
     const pushActions = ['ecr:PutImage', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload'];
-    const pushers = statements().filter(({ statement }) =>
-      actionsOf(statement).some((a) => pushActions.includes(a) || a === 'ecr:*'),
-    );
-    assert.equal(pushers.length, 1);
-    const [{ role, statement }] = pushers as [{ role: string; statement: Statement }];
-    assert.equal(role, roleOfProject(buildProject));
-    assert.deepEqual(exportedValue((statement.Resource as { 'Fn::ImportValue': string })['Fn::ImportValue']), {
-      'Fn::GetAtt': [registry.getLogicalId(repository.node.defaultChild as CfnResource), 'Arn'],
-    });
+    const pushers = grants().filter(({ action }) => pushActions.includes(action) || action === 'ecr:*');
+    assert.deepEqual(pushers.map(({ action }) => action).sort(), [...pushActions].sort());
+    const repositoryArn = { 'Fn::GetAtt': [registry.getLogicalId(repository.node.defaultChild as CfnResource), 'Arn'] };
+    for (const { role, resources } of pushers) {
+      assert.equal(role, roleOfProject(buildProject));
+      assert.deepEqual(resources.map(registryValue), [repositoryArn]);
+    }
     // docker login is the one ECR call with no resource-level permission.
-    const wildcardEcr = statements().filter(
-      ({ statement: s }) => s.Resource === '*' && actionsOf(s).some((a) => a.startsWith('ecr:')),
+    const wildcardEcr = grants().filter(
+      ({ action, resources }) => action.startsWith('ecr:') && resources.includes('*'),
     );
     assert.deepEqual(
-      wildcardEcr.map(({ statement: s }) => s.Action),
+      wildcardEcr.map(({ action }) => action),
       ['ecr:GetAuthorizationToken'],
     );
   });
@@ -250,19 +265,22 @@ suite('Deploy and Smoke stages', () => {
   });
 
   test('cdk deploy may assume the deploy and file-publishing bootstrap roles, and nothing else', () => {
-    const assumers = statements().filter(
-      ({ statement }) =>
-        actionsOf(statement).includes('sts:AssumeRole') && JSON.stringify(statement.Resource).includes('cdk-'),
+    const assumers = grants().filter(
+      ({ action, resources }) => action === 'sts:AssumeRole' && JSON.stringify(resources).includes('cdk-'),
     );
     const deployRoles = ['UpdatePipeline', 'Deploy-Staging', 'Deploy-Production'].map((name) =>
       roleOfProject(projectOf(stage(template, name).Actions[0]!)),
     );
     assert.deepEqual(assumers.map(({ role }) => role).sort(), [...deployRoles].sort());
-    const rendered = JSON.stringify(assumers[0]!.statement.Resource);
-    assert.match(rendered, /:role\/cdk-hnb659fds-deploy-role-/);
-    assert.match(rendered, /:role\/cdk-hnb659fds-file-publishing-role-/);
-    assert.equal((assumers[0]!.statement.Resource as unknown[]).length, 2);
-    assert.doesNotMatch(rendered, /\*/);
+    for (const { resources } of assumers) {
+      assert.deepEqual(
+        resources.map((arn) => JSON.stringify(arn).replace(/\{"Ref":"AWS::AccountId"\}/g, 'ACCOUNT')),
+        [
+          '{"Fn::Join":["",["arn:aws:iam::",ACCOUNT,":role/cdk-hnb659fds-deploy-role-",ACCOUNT,"-eu-west-1"]]}',
+          '{"Fn::Join":["",["arn:aws:iam::",ACCOUNT,":role/cdk-hnb659fds-file-publishing-role-",ACCOUNT,"-eu-west-1"]]}',
+        ],
+      );
+    }
   });
 });
 

@@ -3,13 +3,18 @@
  * Every one comes from a CDK grant*() or from a CDK default that has no narrower form;
  * test/infra/pipeline-nag.test.ts lists them, so that a new one cannot slip in.
  */
-import { Stack, Validations, type CfnResource } from 'aws-cdk-lib';
+import { Stack, Token, Validations, type CfnResource } from 'aws-cdk-lib';
 import type * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
 
 function logicalId(construct: IConstruct): string {
   return Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnResource);
+}
+
+/** A pseudo parameter as cdk-nag prints it in a finding: its value when the stack knows it, else `<AWS::Name>`. */
+function pseudo(value: string, name: string): string {
+  return Token.isUnresolved(value) ? `<AWS::${name}>` : value;
 }
 
 /** The wildcards of CDK's grants on the artifacts bucket and the key that encrypts it. */
@@ -43,8 +48,12 @@ export function acknowledgeArtifactAccess(scope: IConstruct, bucket: s3.IBucket,
 
 /** CDK's CodeBuild project always grants writes to its default log group, even when it logs elsewhere. */
 export function acknowledgeDefaultLogGroup(project: codebuild.Project): void {
+  const stack = Stack.of(project);
+  const arn =
+    `arn:${pseudo(stack.partition, 'Partition')}:logs:${pseudo(stack.region, 'Region')}:` +
+    `${pseudo(stack.account, 'AccountId')}:log-group:/aws/codebuild/<${logicalId(project)}>:*`;
   Validations.of(project).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/codebuild/<${logicalId(project)}>:*]`,
+    id: `AwsSolutions-IAM5[Resource::${arn}]`,
     reason:
       "CDK's CodeBuild project always grants writes to its own default log group; ':*' names the log streams of that one group",
   });
