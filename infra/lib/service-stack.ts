@@ -71,6 +71,9 @@ export interface ServiceStackProps extends StackProps {
   readonly logRemovalPolicy?: RemovalPolicy;
 }
 
+/** The environment variables this stack sets from SSM parameters; a secret may not reuse a name. */
+const RUNTIME_CONFIG_NAMES = ['LOG_LEVEL', 'LOG_REQUESTS', 'KEEP_ALIVE_TIMEOUT_MS', 'SHUTDOWN_TIMEOUT_MS'] as const;
+
 /** The load balancer's idle timeout. The app's keep-alive is set above it, or the ALB may reuse a closed socket (502). */
 const IDLE_TIMEOUT = Duration.seconds(60);
 const KEEP_ALIVE_MARGIN = Duration.seconds(5);
@@ -116,7 +119,7 @@ export class ServiceStack extends Stack {
         LOG_REQUESTS: String(settings.logRequests),
         KEEP_ALIVE_TIMEOUT_MS: String(IDLE_TIMEOUT.plus(KEEP_ALIVE_MARGIN).toMilliseconds()),
         SHUTDOWN_TIMEOUT_MS: String(settings.shutdownTimeout.toMilliseconds()),
-      },
+      } satisfies Record<(typeof RUNTIME_CONFIG_NAMES)[number], string>,
       secretArns: props.secretArns ?? {},
       cpu: settings.cpu,
       memoryLimitMiB: settings.memoryLimitMiB,
@@ -223,8 +226,12 @@ function resolveSettings(id: string, props: ServiceStackProps) {
     fail(`alarmEmail ${JSON.stringify(props.alarmEmail)} is not an email address`);
   }
   for (const [name, arn] of Object.entries(props.secretArns ?? {})) {
-    if (!/^[A-Z_][A-Z0-9_]*$/.test(name))
+    if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) {
       fail(`secret name ${JSON.stringify(name)} is not an environment variable name`);
+    }
+    if ((RUNTIME_CONFIG_NAMES as readonly string[]).includes(name)) {
+      fail(`secret name ${name} is already set from SSM Parameter Store by this stack`);
+    }
     if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/.test(arn)) {
       fail(
         `secret ${name}: ${JSON.stringify(arn)} is not a complete Secrets Manager ARN (with its 6-character suffix)`,

@@ -1,0 +1,117 @@
+import { after, before, suite, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import packageJson from '../../package.json' with { type: 'json' };
+import { ROOT } from '../helpers/server-process.ts';
+
+const STACKS = [
+  'ClockMirror-Registry',
+  'ClockMirror-Staging-Network',
+  'ClockMirror-Staging-Service',
+  'ClockMirror-Production-Network',
+  'ClockMirror-Production-Service',
+];
+
+interface Synth {
+  readonly code: number | null;
+  readonly output: string;
+  readonly outdir: string;
+}
+
+/**
+ * `cdk synth` through the CLI, as a user runs it: cdk.json's `node infra/bin/app.ts`, on a machine with no
+ * AWS credentials or configuration and with no network lookups allowed.
+ */
+async function cdkSynth(...args: string[]): Promise<Synth> {
+  const outdir = mkdtempSync(join(tmpdir(), 'clock-mirror-synth-'));
+  const env: NodeJS.ProcessEnv = {
+    // cdk.json runs `node`: the Node.js 24 that runs this test, as npm scripts would provide it.
+    PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+    HOME: outdir,
+    AWS_CONFIG_FILE: join(outdir, 'no-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(outdir, 'no-aws-credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    CDK_DISABLE_VERSION_CHECK: '1',
+    CI: 'true',
+  };
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'node_modules/aws-cdk/bin/cdk'), 'synth', '--output', outdir, ...args],
+    {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, output, outdir };
+}
+
+type Template = {
+  Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  Outputs?: Record<string, unknown>;
+};
+const template = (synth: Synth, stack: string) =>
+  JSON.parse(readFileSync(join(synth.outdir, `${stack}.template.json`), 'utf8')) as Template;
+const image = (synth: Synth, stack: string) => {
+  const definition = Object.values(template(synth, stack).Resources).find(
+    (r) => r.Type === 'AWS::ECS::TaskDefinition',
+  )!;
+  return JSON.stringify((definition.Properties.ContainerDefinitions as { Image: unknown }[])[0]!.Image);
+};
+
+suite('cdk synth, through the CLI, offline and without credentials', { timeout: 180_000 }, () => {
+  let plain: Synth;
+  let tagged: Synth;
+  before(async () => {
+    [plain, tagged] = await Promise.all([cdkSynth(), cdkSynth('--quiet', '-c', 'imageTag=1.4.0-0a1b2c3')]);
+  });
+  after(() => {
+    for (const synth of [plain, tagged]) rmSync(synth.outdir, { recursive: true, force: true });
+  });
+
+  test('succeeds and lists the stacks', () => {
+    assert.equal(plain.code, 0, plain.output);
+    assert.match(plain.output, /Successfully synthesized/);
+    assert.ok(plain.output.includes(`Supply a stack id (${STACKS.join(', ')})`), plain.output);
+  });
+
+  test('five stacks, in one region, for whichever account deploys them, with no lookup', () => {
+    const manifest = JSON.parse(readFileSync(join(plain.outdir, 'manifest.json'), 'utf8')) as {
+      artifacts: Record<string, { type: string; environment?: string }>;
+      missing?: unknown[];
+    };
+    const stacks = Object.entries(manifest.artifacts).filter(([, a]) => a.type === 'aws:cloudformation:stack');
+    assert.deepEqual(stacks.map(([name]) => name).sort(), [...STACKS].sort());
+    for (const [, artifact] of stacks) assert.equal(artifact.environment, 'aws://unknown-account/eu-west-1');
+    assert.equal(manifest.missing, undefined, 'context lookups would need credentials');
+  });
+
+  test('each service stack outputs its URL, cluster name and service name', () => {
+    for (const stack of ['ClockMirror-Staging-Service', 'ClockMirror-Production-Service']) {
+      const outputs = Object.keys(template(plain, stack).Outputs ?? {});
+      for (const name of ['ServiceUrl', 'ClusterName', 'ServiceName'])
+        assert.ok(outputs.includes(name), `${stack}: ${name}`);
+    }
+  });
+
+  test("without -c imageTag, both environments run package.json's version", () => {
+    for (const stack of ['ClockMirror-Staging-Service', 'ClockMirror-Production-Service']) {
+      assert.ok(image(plain, stack).endsWith(`:${packageJson.version}"]]}`), image(plain, stack));
+    }
+  });
+
+  test('-c imageTag sets the tag both environments run', () => {
+    assert.equal(tagged.code, 0, tagged.output);
+    for (const stack of ['ClockMirror-Staging-Service', 'ClockMirror-Production-Service']) {
+      assert.ok(image(tagged, stack).endsWith(':1.4.0-0a1b2c3"]]}'), image(tagged, stack));
+    }
+  });
+});

@@ -1,0 +1,581 @@
+import { suite, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { buildClockMirror, onlyResource, resourcesOfType } from './helpers.ts';
+
+// One synthesis of the app exactly as infra/bin/app.ts builds it, shared by every test in this file.
+const { stacks } = buildClockMirror();
+const staging = Template.fromStack(stacks.environments.get('staging')!.service);
+const production = Template.fromStack(stacks.environments.get('production')!.service);
+
+function logicalId(template: Template, type: string, idPrefix: string): string {
+  const match = resourcesOfType(template, type).find(([id]) => id.startsWith(idPrefix));
+  if (!match) throw new Error(`no ${type} whose logical id starts with ${idPrefix}`);
+  return match[0];
+}
+const ref = (template: Template, type: string, idPrefix: string) => ({ Ref: logicalId(template, type, idPrefix) });
+
+const container = () =>
+  (onlyResource(staging, 'AWS::ECS::TaskDefinition').Properties!.ContainerDefinitions as Record<string, unknown>[])[0]!;
+
+function parameterValue(template: Template, name: string): string {
+  const parameter = resourcesOfType(template, 'AWS::SSM::Parameter').find(
+    ([, r]) => r.Properties!.Name === `/clock-mirror/staging/${name}`,
+  );
+  if (!parameter) throw new Error(`no SSM parameter ${name}`);
+  return parameter[1].Properties!.Value as string;
+}
+
+suite('task definition', () => {
+  test('0.25 vCPU and 512 MiB on Fargate, x86_64, as the pipeline builds the image', () => {
+    staging.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Cpu: '256',
+      Memory: '512',
+      NetworkMode: 'awsvpc',
+      RequiresCompatibilities: ['FARGATE'],
+      RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' },
+    });
+  });
+
+  test('the container runs the image tag it is given, from the registry stack', () => {
+    const image = JSON.stringify(container().Image);
+    assert.match(image, /:1\.2\.3"\]\]\}$/);
+    assert.match(image, /"StackName":"ClockMirror-Registry"/);
+  });
+
+  test('the health check runs the node script, not curl', () => {
+    assert.deepEqual(container().HealthCheck, {
+      Command: ['CMD', 'node', '/app/dist/healthcheck.js'],
+      Interval: 10,
+      Timeout: 5,
+      Retries: 3,
+      StartPeriod: 10,
+    });
+  });
+
+  test('an init process, a read-only root filesystem, a non-root user, no capabilities', () => {
+    const definition = container();
+    assert.deepEqual(definition.LinuxParameters, { Capabilities: { Drop: ['ALL'] }, InitProcessEnabled: true });
+    assert.equal(definition.ReadonlyRootFilesystem, true);
+    assert.equal(definition.User, 'node');
+    assert.equal(definition.Privileged, undefined);
+    assert.deepEqual(definition.PortMappings, [{ ContainerPort: 8080, Name: 'http', Protocol: 'tcp' }]);
+  });
+
+  test('stopTimeout is longer than the shutdown grace the app is given', () => {
+    const stopTimeoutMs = (container().StopTimeout as number) * 1000;
+    assert.equal(stopTimeoutMs, 30_000);
+    assert.ok(stopTimeoutMs > Number(parameterValue(staging, 'SHUTDOWN_TIMEOUT_MS')));
+  });
+
+  test('logs go to a CloudWatch log group with retention, without blocking the app', () => {
+    assert.deepEqual(container().LogConfiguration, {
+      LogDriver: 'awslogs',
+      Options: {
+        'awslogs-group': ref(staging, 'AWS::Logs::LogGroup', 'AppLogs'),
+        'awslogs-stream-prefix': 'app',
+        'awslogs-region': 'eu-west-1',
+        mode: 'non-blocking',
+        'max-buffer-size': '26214400b',
+      },
+    });
+    staging.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 14 });
+    production.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  test('runtime configuration comes from SSM Parameter Store, none from plain environment variables', () => {
+    const definition = container();
+    assert.equal(definition.Environment, undefined);
+    const secrets = definition.Secrets as { Name: string; ValueFrom: unknown }[];
+    assert.deepEqual(
+      secrets.map((s) => s.Name),
+      ['LOG_LEVEL', 'LOG_REQUESTS', 'KEEP_ALIVE_TIMEOUT_MS', 'SHUTDOWN_TIMEOUT_MS'],
+    );
+    for (const secret of secrets) {
+      assert.match(JSON.stringify(secret.ValueFrom), /^\{"Fn::Join":\["",\["arn:aws:ssm:eu-west-1:",.*":parameter",/);
+    }
+    assert.deepEqual(
+      resourcesOfType(staging, 'AWS::SSM::Parameter').map(([, r]) => [r.Properties!.Name, r.Properties!.Value]),
+      [
+        ['/clock-mirror/staging/LOG_LEVEL', 'info'],
+        ['/clock-mirror/staging/LOG_REQUESTS', 'false'],
+        ['/clock-mirror/staging/KEEP_ALIVE_TIMEOUT_MS', '65000'],
+        ['/clock-mirror/staging/SHUTDOWN_TIMEOUT_MS', '10000'],
+      ],
+    );
+  });
+
+  test("the app's keep-alive outlasts the load balancer's 60 s idle timeout", () => {
+    staging.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: Match.arrayWith([{ Key: 'idle_timeout.timeout_seconds', Value: '60' }]),
+    });
+    assert.ok(Number(parameterValue(staging, 'KEEP_ALIVE_TIMEOUT_MS')) > 60_000);
+  });
+
+  test('the execution role reads exactly the four parameters and pulls only from our repository', () => {
+    const policy = onlyResource(staging, 'AWS::IAM::Policy').Properties!.PolicyDocument as {
+      Statement: { Action: string | string[]; Resource: unknown }[];
+    };
+    const ssm = policy.Statement.find((s) => [s.Action].flat().includes('ssm:GetParameters'))!;
+    assert.equal((ssm.Resource as unknown[]).length, 4);
+    const pull = policy.Statement.find((s) => [s.Action].flat().includes('ecr:BatchGetImage'))!;
+    assert.match(JSON.stringify(pull.Resource), /"StackName":"ClockMirror-Registry"/);
+  });
+});
+
+suite('service', () => {
+  test('tasks run in the private subnets with no public IP', () => {
+    const network = onlyResource(staging, 'AWS::ECS::Service').Properties!.NetworkConfiguration as {
+      AwsvpcConfiguration: { AssignPublicIp: string; Subnets: unknown[] };
+    };
+    assert.equal(network.AwsvpcConfiguration.AssignPublicIp, 'DISABLED');
+    const subnets = network.AwsvpcConfiguration.Subnets.map((s) => JSON.stringify(s));
+    assert.equal(subnets.length, 2);
+    for (const subnet of subnets) assert.match(subnet, /"OutputName":"PublishOutputRefVpcPrivateSubnet\d/);
+  });
+
+  test('deploys as an ECS canary: 10 % first, a bake time, then all of it', () => {
+    staging.hasResourceProperties('AWS::ECS::Service', {
+      DeploymentConfiguration: Match.objectLike({
+        Strategy: 'CANARY',
+        CanaryConfiguration: { CanaryPercent: 10, CanaryBakeTimeInMinutes: 2 },
+        BakeTimeInMinutes: 2,
+      }),
+    });
+    production.hasResourceProperties('AWS::ECS::Service', {
+      DeploymentConfiguration: Match.objectLike({
+        Strategy: 'CANARY',
+        CanaryConfiguration: { CanaryPercent: 10, CanaryBakeTimeInMinutes: 5 },
+        BakeTimeInMinutes: 5,
+      }),
+    });
+  });
+
+  test('rolls back on the 5xx-rate and unhealthy-target alarms, and on the circuit breaker', () => {
+    staging.hasResourceProperties('AWS::ECS::Service', {
+      DeploymentConfiguration: Match.objectLike({
+        Alarms: {
+          Enable: true,
+          Rollback: true,
+          AlarmNames: [
+            ref(staging, 'AWS::CloudWatch::Alarm', 'AlarmsServerErrorRate'),
+            ref(staging, 'AWS::CloudWatch::Alarm', 'AlarmsUnhealthyTargets'),
+          ],
+        },
+        DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+        MinimumHealthyPercent: 100,
+        MaximumPercent: 200,
+      }),
+    });
+  });
+
+  test('the canary shifts the weights of the production rule between the two target groups', () => {
+    staging.hasResourceProperties('AWS::ECS::Service', {
+      LoadBalancers: [
+        {
+          ContainerName: 'app',
+          ContainerPort: 8080,
+          TargetGroupArn: ref(staging, 'AWS::ElasticLoadBalancingV2::TargetGroup', 'LoadBalancerBlue'),
+          AdvancedConfiguration: {
+            AlternateTargetGroupArn: ref(staging, 'AWS::ElasticLoadBalancingV2::TargetGroup', 'LoadBalancerGreen'),
+            ProductionListenerRule: ref(staging, 'AWS::ElasticLoadBalancingV2::ListenerRule', 'LoadBalancerProduction'),
+            RoleArn: { 'Fn::GetAtt': [logicalId(staging, 'AWS::IAM::Role', 'AppCanaryRole'), 'Arn'] },
+          },
+        },
+      ],
+    });
+    staging.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      Priority: 1,
+      Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/*'] } }],
+      Actions: [
+        {
+          Type: 'forward',
+          ForwardConfig: {
+            TargetGroups: [
+              {
+                TargetGroupArn: ref(staging, 'AWS::ElasticLoadBalancingV2::TargetGroup', 'LoadBalancerBlue'),
+                Weight: 100,
+              },
+              {
+                TargetGroupArn: ref(staging, 'AWS::ElasticLoadBalancingV2::TargetGroup', 'LoadBalancerGreen'),
+                Weight: 0,
+              },
+            ],
+          },
+        },
+      ],
+    });
+  });
+
+  test('leaves the desired count to autoscaling, so that a deploy does not reset it', () => {
+    assert.equal(onlyResource(staging, 'AWS::ECS::Service').Properties!.DesiredCount, undefined);
+  });
+
+  test('the cluster has Container Insights', () => {
+    staging.hasResourceProperties('AWS::ECS::Cluster', {
+      ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
+    });
+  });
+});
+
+suite('network access', () => {
+  test('only the load balancer security group reaches the task port', () => {
+    const serviceGroup = logicalId(staging, 'AWS::EC2::SecurityGroup', 'AppServiceSecurityGroup');
+    const loadBalancerGroup = logicalId(staging, 'AWS::EC2::SecurityGroup', 'LoadBalancerSecurityGroup');
+    const groups = resourcesOfType(staging, 'AWS::EC2::SecurityGroup');
+    assert.equal(groups.find(([id]) => id === serviceGroup)![1].Properties!.SecurityGroupIngress, undefined);
+    const ingress = resourcesOfType(staging, 'AWS::EC2::SecurityGroupIngress').map(([, r]) => r.Properties);
+    assert.deepEqual(ingress, [
+      {
+        Description: 'Load balancer to target',
+        GroupId: { 'Fn::GetAtt': [serviceGroup, 'GroupId'] },
+        SourceSecurityGroupId: { 'Fn::GetAtt': [loadBalancerGroup, 'GroupId'] },
+        IpProtocol: 'tcp',
+        FromPort: 8080,
+        ToPort: 8080,
+      },
+    ]);
+  });
+
+  test('the load balancer is internet-facing in the public subnets and opens only its listener port', () => {
+    const loadBalancer = onlyResource(staging, 'AWS::ElasticLoadBalancingV2::LoadBalancer').Properties!;
+    assert.equal(loadBalancer.Scheme, 'internet-facing');
+    for (const subnet of loadBalancer.Subnets as unknown[]) {
+      assert.match(JSON.stringify(subnet), /"OutputName":"PublishOutputRefVpcPublicSubnet\d/);
+    }
+    staging.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('ELB'),
+      SecurityGroupIngress: [
+        {
+          CidrIp: '0.0.0.0/0',
+          Description: 'Allow from anyone on port 80',
+          FromPort: 80,
+          IpProtocol: 'tcp',
+          ToPort: 80,
+        },
+      ],
+    });
+  });
+});
+
+suite('load balancer', () => {
+  test('drops invalid headers, and production has deletion protection', () => {
+    staging.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: Match.arrayWith([
+        { Key: 'deletion_protection.enabled', Value: 'false' },
+        { Key: 'routing.http.drop_invalid_header_fields.enabled', Value: 'true' },
+      ]),
+    });
+    production.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: Match.arrayWith([{ Key: 'deletion_protection.enabled', Value: 'true' }]),
+    });
+  });
+
+  test('access logs go to an encrypted, private, TLS-only bucket that outlives the stack', () => {
+    const bucket = logicalId(staging, 'AWS::S3::Bucket', 'LoadBalancerAccessLogs');
+    staging.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: Match.arrayWith([
+        { Key: 'access_logs.s3.enabled', Value: 'true' },
+        { Key: 'access_logs.s3.bucket', Value: { Ref: bucket } },
+      ]),
+    });
+    staging.hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        LifecycleConfiguration: { Rules: [{ ExpirationInDays: 90, Status: 'Enabled' }] },
+      }),
+    });
+    staging.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  test('both target groups check /health fast and drain in 30 s', () => {
+    const groups = resourcesOfType(staging, 'AWS::ElasticLoadBalancingV2::TargetGroup');
+    assert.equal(groups.length, 2);
+    for (const [, group] of groups) {
+      assert.deepEqual(
+        { ...group.Properties, VpcId: undefined, Tags: undefined },
+        {
+          Port: 8080,
+          Protocol: 'HTTP',
+          TargetType: 'ip',
+          HealthCheckPath: '/health',
+          HealthCheckIntervalSeconds: 10,
+          HealthCheckTimeoutSeconds: 5,
+          HealthyThresholdCount: 2,
+          UnhealthyThresholdCount: 3,
+          Matcher: { HttpCode: '200' },
+          TargetGroupAttributes: [
+            { Key: 'deregistration_delay.timeout_seconds', Value: '30' },
+            { Key: 'stickiness.enabled', Value: 'false' },
+          ],
+          VpcId: undefined,
+          Tags: undefined,
+        },
+      );
+    }
+  });
+
+  test('without a certificate: HTTP on 80 only, and no redirect', () => {
+    const listeners = resourcesOfType(staging, 'AWS::ElasticLoadBalancingV2::Listener').map(([, r]) => r.Properties!);
+    assert.deepEqual(
+      listeners.map((l) => [l.Port, l.Protocol, l.DefaultActions]),
+      [
+        [
+          80,
+          'HTTP',
+          [
+            {
+              Type: 'fixed-response',
+              FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain', MessageBody: 'Not Found' },
+            },
+          ],
+        ],
+      ],
+    );
+  });
+});
+
+suite('autoscaling', () => {
+  test('from 2 tasks to a configurable maximum', () => {
+    staging.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      MinCapacity: 2,
+      MaxCapacity: 4,
+      ScalableDimension: 'ecs:service:DesiredCount',
+      ServiceNamespace: 'ecs',
+    });
+    production.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      MinCapacity: 2,
+      MaxCapacity: 10,
+    });
+  });
+
+  test('on CPU', () => {
+    staging.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: {
+        PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+        TargetValue: 60,
+        ScaleOutCooldown: 60,
+        ScaleInCooldown: 300,
+      },
+    });
+  });
+
+  test('on requests per target, summed over both target groups so that it survives their swap', () => {
+    const requests = (group: string) => ({
+      Id: group,
+      ReturnData: false,
+      MetricStat: {
+        Stat: 'Sum',
+        Metric: {
+          Namespace: 'AWS/ApplicationELB',
+          MetricName: 'RequestCountPerTarget',
+          Dimensions: [
+            {
+              Name: 'TargetGroup',
+              Value: {
+                'Fn::GetAtt': [
+                  logicalId(
+                    staging,
+                    'AWS::ElasticLoadBalancingV2::TargetGroup',
+                    `LoadBalancer${group === 'blue' ? 'Blue' : 'Green'}`,
+                  ),
+                  'TargetGroupFullName',
+                ],
+              },
+            },
+          ],
+        },
+      },
+    });
+    staging.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: {
+        TargetValue: 6000,
+        ScaleOutCooldown: 60,
+        ScaleInCooldown: 300,
+        CustomizedMetricSpecification: {
+          Metrics: [
+            requests('blue'),
+            requests('green'),
+            {
+              Id: 'requestsPerTask',
+              Expression: 'FILL(blue, 0) + FILL(green, 0)',
+              Label: Match.anyValue(),
+              ReturnData: true,
+            },
+          ],
+        },
+      },
+    });
+  });
+
+  test('the request policy targets the scalable target that ECS autoscaling registers', () => {
+    const [, policy] = resourcesOfType(staging, 'AWS::ApplicationAutoScaling::ScalingPolicy').find(([id]) =>
+      id.startsWith('AppRequestsPerTask'),
+    )!;
+    const target = logicalId(staging, 'AWS::ApplicationAutoScaling::ScalableTarget', 'AppServiceTaskCountTarget');
+    assert.deepEqual(
+      policy.Properties!.ResourceId,
+      onlyResource(staging, 'AWS::ApplicationAutoScaling::ScalableTarget').Properties!.ResourceId,
+    );
+    assert.ok((policy.DependsOn as string[]).includes(target));
+  });
+});
+
+suite('alarms', () => {
+  const topic = () => ref(staging, 'AWS::SNS::Topic', 'AlarmsTopic');
+
+  test('three alarms, each notifying the SNS topic when it fires and when it clears', () => {
+    const alarms = resourcesOfType(staging, 'AWS::CloudWatch::Alarm');
+    assert.deepEqual(
+      alarms.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')),
+      ['AlarmsServerErrorRate', 'AlarmsUnhealthyTargets', 'AlarmsP99Latency'],
+    );
+    for (const [, alarm] of alarms) {
+      assert.deepEqual(alarm.Properties!.AlarmActions, [topic()]);
+      assert.deepEqual(alarm.Properties!.OKActions, [topic()]);
+      assert.equal(alarm.Properties!.TreatMissingData, 'notBreaching');
+    }
+  });
+
+  test('5xx rate: the worst of each target group and of the load balancer itself, above 5 %', () => {
+    const alarm = resourcesOfType(staging, 'AWS::CloudWatch::Alarm').find(([id]) =>
+      id.startsWith('AlarmsServerErrorRate'),
+    )![1];
+    const metrics = alarm.Properties!.Metrics as {
+      Id: string;
+      Expression?: string;
+      MetricStat?: { Metric: { MetricName: string } };
+    }[];
+    assert.equal(metrics[0]!.Expression, 'MAX([blueRate, greenRate, loadBalancerRate])');
+    assert.deepEqual(
+      Object.fromEntries(metrics.slice(1).map((m) => [m.Id, m.Expression ?? m.MetricStat!.Metric.MetricName])),
+      {
+        blueRate: '100 * FILL(blueErrors, 0) / blueRequests',
+        blueErrors: 'HTTPCode_Target_5XX_Count',
+        blueRequests: 'RequestCount',
+        greenRate: '100 * FILL(greenErrors, 0) / greenRequests',
+        greenErrors: 'HTTPCode_Target_5XX_Count',
+        greenRequests: 'RequestCount',
+        loadBalancerRate: '100 * FILL(loadBalancerErrors, 0) / loadBalancerRequests',
+        loadBalancerErrors: 'HTTPCode_ELB_5XX_Count',
+        loadBalancerRequests: 'RequestCount',
+      },
+    );
+    assert.deepEqual(
+      [
+        alarm.Properties!.Threshold,
+        alarm.Properties!.ComparisonOperator,
+        alarm.Properties!.EvaluationPeriods,
+        alarm.Properties!.DatapointsToAlarm,
+      ],
+      [5, 'GreaterThanThreshold', 3, 2],
+    );
+  });
+
+  test('unhealthy targets: any in either target group', () => {
+    staging.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'MAX([FILL(blue, 0), FILL(green, 0)])' }),
+        Match.objectLike({
+          Id: 'blue',
+          MetricStat: Match.objectLike({
+            Metric: Match.objectLike({ MetricName: 'UnHealthyHostCount' }),
+            Stat: 'Maximum',
+          }),
+        }),
+        Match.objectLike({
+          Id: 'green',
+          MetricStat: Match.objectLike({
+            Metric: Match.objectLike({ MetricName: 'UnHealthyHostCount' }),
+            Stat: 'Maximum',
+          }),
+        }),
+      ]),
+    });
+  });
+
+  test('p99 target response time above 1 s', () => {
+    staging.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'TargetResponseTime',
+      Namespace: 'AWS/ApplicationELB',
+      ExtendedStatistic: 'p99',
+      Period: 60,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+
+  test('the topic is encrypted with a rotated key that CloudWatch may use, and refuses plain HTTP', () => {
+    const key = logicalId(staging, 'AWS::KMS::Key', 'AlarmsTopicKey');
+    staging.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [key, 'Arn'] } });
+    staging.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Resource: '*',
+          },
+        ]),
+      },
+    });
+    staging.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sns:Publish',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 'sns:Publish',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Condition: { ArnLike: { 'aws:SourceArn': Match.anyValue() } },
+          }),
+        ],
+      },
+    });
+  });
+});
+
+suite('outputs', () => {
+  test('the service URL, the cluster name and the service name', () => {
+    const outputs = staging.toJSON().Outputs as Record<string, { Value: unknown }>;
+    assert.deepEqual(outputs.ServiceUrl!.Value, {
+      'Fn::Join': [
+        '',
+        [
+          'http://',
+          {
+            'Fn::GetAtt': [logicalId(staging, 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'LoadBalancer'), 'DNSName'],
+          },
+        ],
+      ],
+    });
+    assert.deepEqual(outputs.ClusterName!.Value, ref(staging, 'AWS::ECS::Cluster', 'AppCluster'));
+    assert.deepEqual(outputs.ServiceName!.Value, {
+      'Fn::GetAtt': [logicalId(staging, 'AWS::ECS::Service', 'AppService'), 'Name'],
+    });
+  });
+});
