@@ -1,0 +1,155 @@
+/**
+ * The GitHub workflows cannot run here: they are checked against the workflow schema with
+ * action-validator, and their key steps are asserted, so that CI keeps doing what .ci/run does.
+ */
+import { test, suite } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { validateWorkflow } from '@action-validator/core';
+import { parse } from 'yaml';
+import { NODE_BUILD_IMAGE } from '../infra/lib/pipeline-stack.ts';
+import { ROOT } from './helpers/server-process.ts';
+
+const WORKFLOWS = join(ROOT, '.github', 'workflows');
+const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+
+interface Step {
+  readonly name?: string;
+  readonly uses?: string;
+  readonly run?: string;
+  readonly with?: Record<string, unknown>;
+  readonly if?: string;
+}
+
+interface Job {
+  readonly 'runs-on': string;
+  readonly container?: string;
+  readonly 'timeout-minutes'?: number;
+  readonly steps: readonly Step[];
+}
+
+interface Workflow {
+  readonly on: Partial<Record<string, { branches?: string[]; types?: string[] } | null>>;
+  readonly permissions: Record<string, string>;
+  readonly jobs: Record<string, Job>;
+}
+
+const workflow = (file: string) => parse(readFileSync(join(WORKFLOWS, file), 'utf8')) as Workflow;
+const onlyJob = (file: string) => {
+  const jobs = Object.values(workflow(file).jobs);
+  assert.equal(jobs.length, 1, `${file} has one job`);
+  return jobs[0]!;
+};
+
+suite('every workflow is valid', () => {
+  const files = readdirSync(WORKFLOWS).filter((file) => /\.ya?ml$/.test(file));
+
+  test('there are the CI, release and pull-request-title workflows', () => {
+    assert.deepEqual(files.sort(), ['ci.yml', 'pr-title.yml', 'release.yml']);
+  });
+
+  for (const file of files) {
+    test(`${file} passes the workflow schema (action-validator)`, () => {
+      const { actionType, errors } = validateWorkflow(readFileSync(join(WORKFLOWS, file), 'utf8'));
+      assert.equal(actionType, 'workflow');
+      assert.deepEqual(errors, []);
+    });
+
+    test(`${file} grants the token least privilege and bounds every job in time`, () => {
+      const { permissions, jobs } = workflow(file);
+      assert.ok(permissions, `${file} sets permissions`);
+      assert.ok(!Object.values(permissions).includes('write-all'));
+      for (const [name, job] of Object.entries(jobs)) {
+        assert.ok(job['timeout-minutes'] !== undefined && job['timeout-minutes'] <= 30, `${file} ${name}`);
+      }
+    });
+  }
+
+  test('the validator does reject a broken workflow, so a pass means something', () => {
+    const broken = read('.github/workflows/ci.yml').replace('runs-on:', 'run-on:');
+    const { errors } = validateWorkflow(broken);
+    assert.ok(errors.length > 0);
+    assert.match(JSON.stringify(errors), /runs-on/);
+  });
+});
+
+suite('ci.yml', () => {
+  const ci = workflow('ci.yml');
+  const job = onlyJob('ci.yml');
+  const runs = job.steps.flatMap((step) => (step.run === undefined ? [] : [step.run]));
+
+  test('runs on every pull request and on pushes to main', () => {
+    assert.deepEqual(Object.keys(ci.on).sort(), ['pull_request', 'push']);
+    assert.deepEqual(ci.on.push?.branches, ['main']);
+    assert.equal(ci.permissions.contents, 'read');
+  });
+
+  test('on Node 24 with the npm cache, in the Debian image the pipeline builds in', () => {
+    const setupNode = job.steps.find((step) => step.uses?.startsWith('actions/setup-node@'));
+    assert.deepEqual(setupNode?.with, { 'node-version': 24, cache: 'npm' });
+    assert.equal(job.container, NODE_BUILD_IMAGE);
+    assert.ok(job.steps[0]!.uses?.startsWith('actions/checkout@'));
+  });
+
+  test('runs the npm steps of .ci/run, in the same order, after installing Debian Chromium', () => {
+    const ciRun = read('.ci/run')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line.startsWith('npm '));
+    assert.deepEqual(ciRun, ['npm ci --no-audit --no-fund', 'npm run lint', 'npm run typecheck', 'npm test']);
+    const npmSteps = runs.filter((run) => run.startsWith('npm '));
+    assert.deepEqual(npmSteps.slice(0, ciRun.length), ciRun);
+    const chromium = runs.findIndex((run) => /apt-get install .*\bchromium\b/.test(run));
+    assert.ok(chromium >= 0 && chromium < runs.indexOf('npm test'));
+  });
+
+  test('then synthesises the CDK app, where cdk-nag runs', () => {
+    assert.equal(runs.at(-1), 'npm run synth -- --quiet');
+    assert.match(JSON.parse(read('package.json')).scripts.synth as string, /^cdk synth\b/);
+  });
+
+  test('keeps the JUnit and coverage reports, even when the tests fail', () => {
+    const upload = job.steps.find((step) => step.uses?.startsWith('actions/upload-artifact@'));
+    assert.ok(upload !== undefined);
+    assert.equal(upload.with?.path, 'reports/');
+    assert.equal(upload.if, '${{ !cancelled() }}');
+  });
+});
+
+suite('releases', () => {
+  const config = JSON.parse(read('release-please-config.json')) as {
+    'release-type': string;
+    packages: Record<string, { 'package-name': string; 'changelog-path': string }>;
+  };
+  const manifest = JSON.parse(read('.release-please-manifest.json')) as Record<string, string>;
+  const packageJson = JSON.parse(read('package.json')) as { name: string; version: string };
+
+  test('release.yml runs release-please on pushes to main, with the repository config and manifest', () => {
+    const release = workflow('release.yml');
+    assert.deepEqual(release.on, { push: { branches: ['main'] } });
+    assert.deepEqual(release.permissions, { contents: 'write', 'pull-requests': 'write' });
+    const [step] = onlyJob('release.yml').steps;
+    assert.match(step!.uses ?? '', /^googleapis\/release-please-action@v\d+$/);
+    const files = step!.with as { 'config-file': string; 'manifest-file': string };
+    assert.deepEqual(files, {
+      'config-file': 'release-please-config.json',
+      'manifest-file': '.release-please-manifest.json',
+    });
+    for (const file of Object.values(files)) assert.ok(existsSync(join(ROOT, file)), file);
+  });
+
+  test('release-please versions package.json (the image tag) and writes CHANGELOG.md', () => {
+    assert.equal(config['release-type'], 'node');
+    assert.deepEqual(config.packages, {
+      '.': { 'package-name': packageJson.name, 'changelog-path': 'CHANGELOG.md' },
+    });
+    assert.deepEqual(manifest, { '.': packageJson.version });
+  });
+
+  test('pull request titles are checked as conventional commits, which squash merges put on main', () => {
+    const titles = workflow('pr-title.yml');
+    assert.deepEqual(Object.keys(titles.on), ['pull_request']);
+    assert.match(onlyJob('pr-title.yml').steps[0]!.uses ?? '', /^amannn\/action-semantic-pull-request@v\d+$/);
+  });
+});
