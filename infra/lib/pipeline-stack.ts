@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Token, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Token, type StackProps } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
@@ -58,7 +58,10 @@ export interface PipelineStackProps extends StackProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
-/** Public Debian image with Node 24, where `apt-get install chromium` works; ECR Public has no Docker Hub pull limit. */
+/**
+ * Docker's official Node 24 Debian image, from its ECR Public mirror (no Docker Hub pull limits):
+ * Debian's `chromium` package installs there, as .ci/run and the GitHub workflow install it.
+ */
 export const NODE_BUILD_IMAGE = 'public.ecr.aws/docker/library/node:24-bookworm';
 
 const CONNECTION_ARN = /^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[\w-]+$/;
@@ -117,6 +120,9 @@ export class PipelineStack extends Stack {
     });
     // The pipeline role and its action roles (source, approval) read and write artifacts.
     acknowledgeArtifactAccess(this.pipeline, this.artifactBucket, 'read-write');
+
+    new CfnOutput(this, 'PipelineName', { value: this.pipeline.pipelineName });
+    new CfnOutput(this, 'NotificationTopicArn', { value: this.notificationTopic.topicArn });
   }
 
   private addSource(props: PipelineStackProps) {

@@ -358,6 +358,15 @@ suite('safety: encryption, logs, timeouts, notifications', () => {
     });
   });
 
+  test('the stack outputs the pipeline name and the topic, for the approval and the console', () => {
+    template.hasOutput('PipelineName', {
+      Value: { Ref: stack.getLogicalId(stack.pipeline.node.defaultChild as CfnResource) },
+    });
+    template.hasOutput('NotificationTopicArn', {
+      Value: { Ref: stack.getLogicalId(stack.notificationTopic.node.defaultChild as CfnResource) },
+    });
+  });
+
   test('a given topic receives the failures, and the stack creates none', () => {
     const { template: custom } = buildPipeline({
       notificationTopic: sns.Topic.fromTopicArn(new Stack(), 'Oncall', 'arn:aws:sns:eu-west-1:123456789012:oncall'),
