@@ -11,7 +11,8 @@ export const HEALTHCHECK_TIMEOUT_MS = 3000;
 
 export async function isHealthy(url: string, timeoutMs: number = HEALTHCHECK_TIMEOUT_MS): Promise<boolean> {
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    // A redirect is not /health answering: do not follow it to some other page's 200.
+    const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
     await response.body?.cancel();
     return response.status === 200;
   } catch {

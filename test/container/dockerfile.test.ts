@@ -1,0 +1,132 @@
+import { suite, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { IMAGE_CONTRACT } from '../../infra/lib/service/image-contract.ts';
+import { ROOT } from '../helpers/server-process.ts';
+import { copies, execForm, instructions, isIgnored, readDockerfile } from './dockerfile.ts';
+
+const dockerfile = readDockerfile();
+const runtime = dockerfile.stages.at(-1)!;
+const dockerignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8');
+const nodeVersion = (
+  JSON.parse(readFileSync(join(ROOT, 'node_modules/node/package.json'), 'utf8')) as { version: string }
+).version;
+
+suite('Dockerfile', () => {
+  test('is multi-stage: build, production dependencies, then the runtime stage last', () => {
+    assert.deepEqual(
+      dockerfile.stages.map((s) => s.name),
+      ['build', 'deps', 'runtime'],
+    );
+  });
+
+  test('every stage is the official Node.js 24 slim image, pinned to the release development runs', () => {
+    for (const stage of dockerfile.stages) {
+      // A floating tag (node:24-slim, node:lts) would change under us; a digest pin may follow the tag.
+      const match = /^node:(\d+\.\d+\.\d+)-trixie-slim(@sha256:[0-9a-f]{64})?$/.exec(stage.image);
+      assert.ok(match, `${stage.name}: ${stage.image} is not pinned to an exact Node.js release`);
+      assert.equal(match[1], nodeVersion, "the image's Node.js is the devDependency `node` that tests run on");
+    }
+    assert.equal(nodeVersion.split('.')[0], '24');
+  });
+
+  test('the build stage installs from the lockfile and compiles with the npm script', () => {
+    const run = instructions(dockerfile.stage('build'), 'RUN');
+    assert.ok(run.some((r) => r.startsWith('npm ci ')));
+    assert.ok(run.includes('npm run build'));
+  });
+
+  test('production dependencies are installed from the lockfile with no dev dependencies and no scripts', () => {
+    const deps = dockerfile.stage('deps');
+    assert.deepEqual(copies(deps), [
+      { from: undefined, sources: ['package.json', 'package-lock.json'], destination: './' },
+    ]);
+    assert.deepEqual(instructions(deps, 'RUN'), ['npm ci --omit=dev --ignore-scripts --no-audit --no-fund']);
+  });
+
+  test('the runtime stage holds production dependencies, compiled output and package.json, nothing else', () => {
+    assert.deepEqual(copies(runtime), [
+      { from: 'deps', sources: ['/app/node_modules'], destination: './node_modules' },
+      { from: 'build', sources: ['/app/dist'], destination: './dist' },
+      { from: undefined, sources: ['package.json'], destination: './' },
+    ]);
+    // Its only RUN removes npm from the base image, outside the app's directory.
+    for (const run of instructions(runtime, 'RUN'))
+      assert.match(run, /^rm -rf( \/usr\/local\/(lib\/node_modules|bin)\/\w+)+$/);
+  });
+
+  test('sets NODE_ENV=production', () => {
+    assert.deepEqual(instructions(runtime, 'ENV'), ['NODE_ENV=production']);
+  });
+
+  test('runs as a non-root user, the one the task definition names', () => {
+    const users = instructions(runtime, 'USER');
+    assert.equal(users.length, 1);
+    assert.doesNotMatch(users[0]!, /^(root|0)(:|$)/);
+    assert.equal(users[0], IMAGE_CONTRACT.user);
+    const userIndex = runtime.instructions.findIndex((i) => i.keyword === 'USER');
+    const cmdIndex = runtime.instructions.findIndex((i) => i.keyword === 'CMD');
+    assert.ok(userIndex < cmdIndex, 'USER comes before CMD');
+  });
+
+  test('exposes the port the task definition and the target groups use', () => {
+    assert.deepEqual(instructions(runtime, 'EXPOSE'), [String(IMAGE_CONTRACT.port)]);
+  });
+
+  test('starts node itself with an exec-form CMD: no npm, no shell, no entrypoint script', () => {
+    const cmd = instructions(runtime, 'CMD');
+    assert.equal(cmd.length, 1);
+    assert.deepEqual(execForm(cmd[0]!), ['node', 'dist/server.js']);
+    assert.deepEqual(instructions(runtime, 'ENTRYPOINT').map(execForm), [[]]);
+  });
+
+  test('has no HEALTHCHECK: ECS ignores it; the task definition runs the health-check script', () => {
+    assert.deepEqual(instructions(runtime, 'HEALTHCHECK'), []);
+    assert.deepEqual(instructions(runtime, 'WORKDIR'), [IMAGE_CONTRACT.workdir]);
+    const [executable, script] = IMAGE_CONTRACT.healthCheckCommand;
+    assert.equal(executable, 'node');
+    assert.equal(script, `${IMAGE_CONTRACT.workdir}/dist/healthcheck.js`);
+    assert.ok(existsSync(join(ROOT, 'dist/healthcheck.js')), 'npm run build compiles src/healthcheck.ts into dist/');
+  });
+});
+
+suite('.dockerignore', () => {
+  const contextCopies = dockerfile.stages.flatMap((stage) => copies(stage).filter((c) => c.from === undefined));
+
+  for (const path of [
+    'test/app.test.ts',
+    'test/helpers/server-process.ts',
+    'infra/bin/app.ts',
+    'node_modules/fastify/package.json',
+    '.git/HEAD',
+    '.env',
+    '.env.local',
+    '.vscode/settings.json',
+    'dist/server.js',
+    'cdk.out/manifest.json',
+    'coverage/lcov.info',
+    'reports/junit.xml',
+    'README.md',
+    'Dockerfile',
+    'cdk.json',
+  ]) {
+    test(`keeps ${path} out of the build context`, () => {
+      assert.equal(isIgnored(dockerignore, path), true);
+    });
+  }
+
+  test('lets in everything the Dockerfile copies from the context', () => {
+    const sources = contextCopies.flatMap((c) => c.sources);
+    assert.deepEqual([...new Set(sources)].sort(), [
+      'package-lock.json',
+      'package.json',
+      'src',
+      'tsconfig.build.json',
+      'tsconfig.json',
+    ]);
+    for (const source of [...sources, 'src/server.ts', 'src/routes/health.ts', 'src/healthcheck.ts']) {
+      assert.equal(isIgnored(dockerignore, source), false, source);
+    }
+  });
+});

@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../helpers/server-process.ts';
+
+/** A Dockerfile instruction, continuation lines joined. */
+export interface Instruction {
+  readonly keyword: string;
+  readonly args: string;
+}
+
+export interface Stage {
+  readonly name: string | undefined;
+  /** The FROM image, with global ARG defaults substituted. */
+  readonly image: string;
+  readonly instructions: readonly Instruction[];
+}
+
+export interface Dockerfile {
+  readonly stages: readonly Stage[];
+  stage(name: string): Stage;
+}
+
+/** Enough of the Dockerfile grammar for ours: comments, continuations, global ARGs, named stages. */
+export function parseDockerfile(text: string): Dockerfile {
+  const lines = text.replace(/\\\r?\n/g, ' ').split(/\r?\n/);
+  const globalArgs = new Map<string, string>();
+  const stages: { name: string | undefined; image: string; instructions: Instruction[] }[] = [];
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const match = /^(\S+)\s*(.*)$/.exec(line)!;
+    const keyword = match[1]!.toUpperCase();
+    const args = match[2]!.replace(/\s+/g, ' ');
+    if (keyword === 'FROM') {
+      const [image = '', as, name] = args.split(' ');
+      const resolved = image.replace(/\$\{(\w+)\}/g, (_, variable: string) => globalArgs.get(variable) ?? '');
+      stages.push({ name: as?.toUpperCase() === 'AS' ? name : undefined, image: resolved, instructions: [] });
+    } else if (stages.length === 0) {
+      if (keyword !== 'ARG') throw new Error(`only ARG may precede the first FROM, found ${keyword}`);
+      const [variable = '', value = ''] = args.split('=');
+      globalArgs.set(variable, value);
+    } else {
+      stages.at(-1)!.instructions.push({ keyword, args });
+    }
+  }
+  return {
+    stages,
+    stage(name) {
+      const found = stages.find((s) => s.name === name);
+      if (!found) throw new Error(`no stage named ${name}`);
+      return found;
+    },
+  };
+}
+
+export function readDockerfile(): Dockerfile {
+  return parseDockerfile(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+}
+
+/** The JSON array of an exec-form CMD or ENTRYPOINT; undefined for the shell form. */
+export function execForm(args: string): string[] | undefined {
+  if (!args.startsWith('[')) return undefined;
+  return JSON.parse(args) as string[];
+}
+
+export interface Copy {
+  /** The stage copied from; undefined for the build context. */
+  readonly from: string | undefined;
+  readonly sources: readonly string[];
+  readonly destination: string;
+}
+
+export function parseCopy(instruction: Instruction): Copy {
+  const words = instruction.args.split(' ');
+  const flags = words.filter((w) => w.startsWith('--'));
+  const paths = words.filter((w) => !w.startsWith('--'));
+  const from = flags.find((f) => f.startsWith('--from='))?.slice('--from='.length);
+  return { from, sources: paths.slice(0, -1), destination: paths.at(-1)! };
+}
+
+export const copies = (stage: Stage): Copy[] => stage.instructions.filter((i) => i.keyword === 'COPY').map(parseCopy);
+
+export const instructions = (stage: Stage, keyword: string): string[] =>
+  stage.instructions.filter((i) => i.keyword === keyword).map((i) => i.args);
+
+/** Docker's pattern syntax (Go's filepath.Match plus `**`, without character classes): `*` also matches a leading dot. */
+function patternToRegExp(pattern: string): RegExp {
+  let source = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const char = pattern[i]!;
+    if (char === '*' && pattern[i + 1] === '*') {
+      source += '.*';
+      i++;
+    } else if (char === '*') source += '[^/]*';
+    else if (char === '?') source += '[^/]';
+    else source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`);
+}
+
+/**
+ * Whether Docker leaves a path of the build context out, by .dockerignore's rules: patterns in order, the last
+ * match wins, `!` re-includes, and a pattern that matches a directory matches everything below it.
+ */
+export function isIgnored(dockerignore: string, path: string): boolean {
+  const rules = dockerignore
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => {
+      const include = line.startsWith('!');
+      return { include, pattern: patternToRegExp((include ? line.slice(1) : line).replace(/^\/+|\/+$/g, '')) };
+    });
+  const segments = path.split('/');
+  const selfAndParents = segments.map((_, i) => segments.slice(0, i + 1).join('/'));
+  let ignored = false;
+  for (const { include, pattern } of rules) {
+    if (selfAndParents.some((candidate) => pattern.test(candidate))) ignored = !include;
+  }
+  return ignored;
+}
