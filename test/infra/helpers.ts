@@ -48,8 +48,11 @@ export function acknowledgements(scope: IConstruct): { path: string; id: string;
 
 export const CERTIFICATE_ARN = 'arn:aws:acm:eu-west-1:123456789012:certificate/0b3a1c6e-5f3e-4c59-9a5e-2f1d7c4e8a90';
 
-/** Staging, plain HTTP; with a hosted zone (a new certificate); with an existing certificate and DNS elsewhere. */
-export const DOMAIN_VARIANTS: readonly EnvironmentSettings[] = [
+/**
+ * Staging, plain HTTP; with a hosted zone (a new certificate); with an existing certificate, DNS elsewhere,
+ * and debug logging.
+ */
+export const VARIANTS: readonly EnvironmentSettings[] = [
   STAGING,
   {
     ...STAGING,
@@ -65,6 +68,11 @@ export const DOMAIN_VARIANTS: readonly EnvironmentSettings[] = [
     ...STAGING,
     name: 'arn',
     id: 'Arn',
-    service: { ...STAGING.service, domainName: 'clock.example.org', certificateArn: CERTIFICATE_ARN },
+    service: {
+      ...STAGING.service,
+      domainName: 'clock.example.org',
+      certificateArn: CERTIFICATE_ARN,
+      logLevel: 'debug',
+    },
   },
 ];

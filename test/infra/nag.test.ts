@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { App } from 'aws-cdk-lib';
-import { acknowledgements, buildClockMirror, DOMAIN_VARIANTS } from './helpers.ts';
+import { acknowledgements, buildClockMirror, VARIANTS } from './helpers.ts';
 
 // The app as `cdk deploy` builds it, and the three domain variants (HTTP, hosted zone, existing certificate),
 // each synthesised once: synthesis itself fails on a finding that is not acknowledged.
 const deployed = buildClockMirror();
-const variants = buildClockMirror({ environments: DOMAIN_VARIANTS });
+const variants = buildClockMirror({ environments: VARIANTS });
 const apps: [string, App][] = [
   ['the deployed app', deployed.app],
   ['the domain variants', variants.app],

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Duration, Names, RemovalPolicy, Size, Validations } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -106,6 +107,9 @@ export class AppService extends Construct {
       image: props.image,
       portMappings: [{ containerPort: IMAGE_CONTRACT.port, name: 'http', protocol: ecs.Protocol.TCP }],
       secrets,
+      // Tasks read the parameters only when they start. A change of value changes this label, hence the task
+      // definition, so the change rolls out as a deployment, through the canary, like a new image.
+      dockerLabels: { 'clock-mirror.runtime-config': configDigest(props.runtimeConfig) },
       user: IMAGE_CONTRACT.user,
       readonlyRootFilesystem: true,
       linuxParameters,
@@ -228,4 +232,10 @@ export class AppService extends Construct {
     // Named by its resource id rather than by reference, so the scalable target must be registered first.
     requestsPolicy.node.addDependency(taskCount);
   }
+}
+
+/** A short, stable digest of the runtime configuration's names and values. */
+function configDigest(config: Readonly<Record<string, string>>): string {
+  const canonical = JSON.stringify(Object.entries(config).sort(([a], [b]) => a.localeCompare(b)));
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }

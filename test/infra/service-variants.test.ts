@@ -1,10 +1,10 @@
 import { suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { buildClockMirror, CERTIFICATE_ARN, DOMAIN_VARIANTS, resourcesOfType, type Resource } from './helpers.ts';
+import { buildClockMirror, CERTIFICATE_ARN, VARIANTS, resourcesOfType, type Resource } from './helpers.ts';
 
 // One synthesis for the three variants, side by side in one app.
-const { stacks } = buildClockMirror({ environments: DOMAIN_VARIANTS });
+const { stacks } = buildClockMirror({ environments: VARIANTS });
 const template = (name: string) => Template.fromStack(stacks.environments.get(name)!.service);
 const plain = template('staging');
 const zone = template('zone');
@@ -100,5 +100,28 @@ suite('with an existing certificate and DNS managed elsewhere', () => {
     assert.equal(serviceUrl(arn), 'https://clock.example.org');
     const outputs = arn.toJSON().Outputs as Record<string, { Value: Resource }>;
     assert.ok(outputs.LoadBalancerDnsName, 'the CNAME target is an output');
+  });
+});
+
+suite('runtime configuration', () => {
+  const label = (t: Template) =>
+    (
+      resourcesOfType(t, 'AWS::ECS::TaskDefinition')[0]![1].Properties!.ContainerDefinitions as {
+        DockerLabels: Record<string, string>;
+      }[]
+    )[0]!.DockerLabels['clock-mirror.runtime-config'];
+  const logLevel = (t: Template) =>
+    resourcesOfType(t, 'AWS::SSM::Parameter').find(([, r]) => String(r.Properties!.Name).endsWith('/LOG_LEVEL'))![1]
+      .Properties!.Value;
+
+  test('a changed value changes the task definition, so that it rolls out through the canary', () => {
+    assert.equal(logLevel(plain), 'info');
+    assert.equal(logLevel(arn), 'debug');
+    assert.match(label(plain)!, /^[0-9a-f]{16}$/);
+    assert.notEqual(label(arn), label(plain));
+  });
+
+  test('the same values give the same task definition: no deployment without a change', () => {
+    assert.equal(label(zone), label(plain));
   });
 });
