@@ -158,7 +158,7 @@ suite('the runtime stage, replayed without Docker', { timeout: 180_000 }, () => 
       gid: NOBODY,
     });
     assert.notEqual(code, 0);
-    assert.match(output, /EACCES/);
+    assert.match(output, /EACCES: permission denied, open 'probe'/);
   });
 
   test('SIGTERM, as ECS sends it, stops the server cleanly', async () => {
