@@ -55,7 +55,6 @@ export class AppService extends Construct {
   public readonly taskDefinition: ecs.FargateTaskDefinition;
   public readonly service: ecs.FargateService;
   public readonly logGroup: logs.LogGroup;
-  public readonly parameters: readonly ssm.StringParameter[];
 
   constructor(scope: Construct, id: string, props: AppServiceProps) {
     super(scope, id);
@@ -70,21 +69,15 @@ export class AppService extends Construct {
       removalPolicy: props.logRemovalPolicy,
     });
 
-    const parameters = Object.entries(props.runtimeConfig).map(
-      ([name, value]) =>
-        [
-          name,
-          new ssm.StringParameter(this, name, {
-            parameterName: `${props.parameterPath}/${name}`,
-            stringValue: value,
-            description: `${name} for the clock-mirror container; read when a task starts`,
-          }),
-        ] as const,
-    );
-    this.parameters = parameters.map(([, parameter]) => parameter);
-    const secrets: Record<string, ecs.Secret> = Object.fromEntries(
-      parameters.map(([name, parameter]) => [name, ecs.Secret.fromSsmParameter(parameter)]),
-    );
+    const secrets: Record<string, ecs.Secret> = {};
+    for (const [name, value] of Object.entries(props.runtimeConfig)) {
+      const parameter = new ssm.StringParameter(this, name, {
+        parameterName: `${props.parameterPath}/${name}`,
+        stringValue: value,
+        description: `${name} for the clock-mirror container; read when a task starts`,
+      });
+      secrets[name] = ecs.Secret.fromSsmParameter(parameter);
+    }
     for (const [name, arn] of Object.entries(props.secretArns)) {
       secrets[name] = ecs.Secret.fromSecretsManager(secretsmanager.Secret.fromSecretCompleteArn(this, name, arn));
     }
