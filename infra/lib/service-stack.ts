@@ -94,7 +94,7 @@ export class ServiceStack extends Stack {
       targetPort: IMAGE_CONTRACT.port,
       healthCheckPath: IMAGE_CONTRACT.healthPath,
       idleTimeout: IDLE_TIMEOUT,
-      // Above the app's shutdown grace, so that requests in flight finish before the target is removed.
+      // ECS stops a task once the load balancer has drained it: 30 s for requests in flight, not the 300 s default.
       deregistrationDelay: Duration.seconds(30),
       domainName: props.domainName,
       hostedZone: props.hostedZone,
