@@ -1,11 +1,13 @@
 # syntax=docker/dockerfile:1
 
 # One base for every stage: the official Node.js image on Debian 13 (trixie), slim variant, pinned to the
-# exact Node.js release that package.json's `node` devDependency runs in development and CI. The tag names a
-# release, but a tag can be re-pushed (Debian security rebuilds re-push it), so production builds should also
-# pin the digest: `docker buildx imagetools inspect node:24.21.0-trixie-slim` prints it, and the pin reads
-# `node:24.21.0-trixie-slim@sha256:<digest>` (README, "Deploy to AWS", explains why and how to bump it).
-ARG NODE_IMAGE=node:24.21.0-trixie-slim
+# exact Node.js release that package.json's `node` devDependency runs in development and CI. It is pulled from
+# ECR Public's copy of the Docker Official Images, which serves the same images without Docker Hub's
+# anonymous pull limits, which CodeBuild would otherwise hit. The tag names a release, but a tag can be
+# re-pushed (Debian security rebuilds re-push it), so production builds should also pin the digest:
+# `docker buildx imagetools inspect <image>` prints it, and the pin reads `<image>@sha256:<digest>`
+# (README, "Deploy to AWS", explains why and how to bump it).
+ARG NODE_IMAGE=public.ecr.aws/docker/library/node:24.21.0-trixie-slim
 
 # Compile TypeScript. --ignore-scripts: `prepare` would build before the sources are copied, and the `node`
 # devDependency would download a second Node.js; the image's own Node.js 24 runs the compiler.

@@ -21,10 +21,12 @@ suite('Dockerfile', () => {
     );
   });
 
-  test('every stage is the official Node.js 24 slim image, pinned to the release development runs', () => {
+  test('every stage is the official Node.js 24 slim image (ECR Public copy), pinned to the release development runs', () => {
     for (const stage of dockerfile.stages) {
       // A floating tag (node:24-slim, node:lts) would change under us; a digest pin may follow the tag.
-      const match = /^node:(\d+\.\d+\.\d+)-trixie-slim(@sha256:[0-9a-f]{64})?$/.exec(stage.image);
+      const match = /^public\.ecr\.aws\/docker\/library\/node:(\d+\.\d+\.\d+)-trixie-slim(@sha256:[0-9a-f]{64})?$/.exec(
+        stage.image,
+      );
       assert.ok(match, `${stage.name}: ${stage.image} is not pinned to an exact Node.js release`);
       assert.equal(match[1], nodeVersion, "the image's Node.js is the devDependency `node` that tests run on");
     }
