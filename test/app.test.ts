@@ -183,6 +183,24 @@ suite('other routes', () => {
     assert.equal(response.headers['x-content-type-options'], 'nosniff');
   });
 
+  test('an unsatisfiable Range on a Swagger UI file gets a JSON 416', async () => {
+    const response = await get('/static/index.css', { range: 'bytes=999999-' });
+    assert.equal(response.statusCode, 416);
+    assert.deepEqual(response.json(), {
+      statusCode: 416,
+      error: 'Range Not Satisfiable',
+      message: 'Range Not Satisfiable',
+    });
+  });
+
+  test('a path that climbs out of the static folder finds nothing', async () => {
+    for (const url of ['/static/..%2f..%2fpackage.json', '/static/%2e%2e/%2e%2e/package.json']) {
+      const response = await get(url);
+      assert.equal(response.statusCode, 404, url);
+      assert.doesNotMatch(response.body, /"version"/);
+    }
+  });
+
   test('GET /health is 200 while serving', async () => {
     const response = await get('/health');
     assert.equal(response.statusCode, 200);
