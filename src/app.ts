@@ -36,7 +36,9 @@ export async function buildApp(options: AppOptions = {}) {
     requestIdHeader: false,
     keepAliveTimeout: options.keepAliveTimeoutMs,
     requestTimeout: options.requestTimeoutMs,
-    http: { headersTimeout: options.headersTimeoutMs },
+    // Node enforces the headers and request timeouts only when it sweeps its connections, every 30 s by
+    // default: a client trickling its headers would hold a socket up to 30 s past the timeout. Sweep each second.
+    http: { headersTimeout: options.headersTimeoutMs, connectionsCheckingInterval: 1000 },
     ajv: {
       // Fastify's default strips unknown query parameters silently; we refuse them instead.
       customOptions: { removeAdditional: false },
