@@ -5,22 +5,9 @@
  * every check passed, 1 when one failed, 2 on a usage error.
  */
 import { isDeepStrictEqual, parseArgs } from 'node:util';
+import { WORKED_EXAMPLES } from './worked-examples.ts';
 
 const USAGE = 'usage: npm run smoke -- <base-url> [--timeout-ms <ms>]   e.g. npm run smoke -- http://localhost:8080';
-
-/** The puzzle's worked examples: what the mirror shows, and the real time. */
-const WORKED_EXAMPLES: ReadonlyArray<readonly [string, string]> = [
-  ['12:22', '11:38'],
-  ['05:25', '06:35'],
-  ['01:50', '10:10'],
-  ['11:58', '12:02'],
-  ['12:01', '11:59'],
-  ['04:25', '07:35'],
-  ['10:00', '02:00'],
-  ['11:00', '01:00'],
-  ['12:00', '12:00'],
-  ['06:00', '06:00'],
-];
 
 interface Answer {
   readonly status: number;

@@ -2,19 +2,7 @@ import { test, suite } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { formatTime, invalidTimeMessage, mirror, parseTime, quote, solve } from '../src/mirror.ts';
-
-const WORKED_EXAMPLES: ReadonlyArray<[string, string]> = [
-  ['12:22', '11:38'],
-  ['05:25', '06:35'],
-  ['01:50', '10:10'],
-  ['11:58', '12:02'],
-  ['12:01', '11:59'],
-  ['04:25', '07:35'],
-  ['10:00', '02:00'],
-  ['11:00', '01:00'],
-  ['12:00', '12:00'],
-  ['06:00', '06:00'],
-];
+import { WORKED_EXAMPLES } from '../scripts/worked-examples.ts';
 
 suite('solve', () => {
   for (const [seen, actual] of WORKED_EXAMPLES) {
