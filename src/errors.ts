@@ -85,8 +85,13 @@ export function handleNotFound(request: FastifyRequest, reply: FastifyReply) {
 /** Requests the router cannot even parse (a bad percent-escape in the path) get our headers and body too. */
 export function handleFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   setResponseHeaders(request, reply);
-  const hint = error.code === 'FST_ERR_BAD_URL' ? ': expected a path with valid percent-encoding' : '';
-  void reply.code(400).send(errorBody(400, `${error.message}${hint}`));
+  // Fastify's own message for a bad path repeats the whole URL raw (`<`, `>` and all, up to 16 KB): quote() it
+  // like every other echo of the caller's input, escaped and cut short (found by test/reliability).
+  const message =
+    error.code === 'FST_ERR_BAD_URL'
+      ? `'${quote(request.url).slice(1, -1)}' is not a valid url component: expected a path with valid percent-encoding`
+      : error.message;
+  void reply.code(400).send(errorBody(400, message));
 }
 
 export function registerErrorHandlers(app: FastifyInstance): void {
