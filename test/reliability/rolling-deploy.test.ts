@@ -16,6 +16,7 @@ interface Attempt {
   readonly id: string;
   readonly keepAlive: boolean;
   readonly sentAfterSignal: boolean;
+  readonly endedAfterSignal: boolean;
   readonly ms: number;
   readonly status?: number;
   readonly connection?: string;
@@ -23,9 +24,9 @@ interface Attempt {
   readonly error?: string;
 }
 
-function attempt(port: number, id: string, agent: Agent | false, sentAfterSignal: boolean): Promise<Attempt> {
+function attempt(port: number, id: string, agent: Agent | false, signalled: () => boolean): Promise<Attempt> {
   const started = performance.now();
-  const base = { id, keepAlive: agent !== false, sentAfterSignal };
+  const base = { id, keepAlive: agent !== false, sentAfterSignal: signalled() };
   return new Promise((resolve) => {
     const req = request(
       {
@@ -42,6 +43,7 @@ function attempt(port: number, id: string, agent: Agent | false, sentAfterSignal
         res.on('end', () =>
           resolve({
             ...base,
+            endedAfterSignal: signalled(),
             ms: performance.now() - started,
             status: res.statusCode!,
             connection: res.headers.connection ?? '',
@@ -51,7 +53,12 @@ function attempt(port: number, id: string, agent: Agent | false, sentAfterSignal
       },
     );
     req.on('error', (error: NodeJS.ErrnoException) =>
-      resolve({ ...base, ms: performance.now() - started, error: error.code ?? error.name }),
+      resolve({
+        ...base,
+        endedAfterSignal: signalled(),
+        ms: performance.now() - started,
+        error: error.code ?? error.name,
+      }),
     );
     req.end();
   });
@@ -65,7 +72,7 @@ test('rolling deploy: SIGTERM under steady load finishes what was accepted, refu
   try {
     // Bystanders: idle keep-alive connections and sockets that never send a byte must not hold the exit up.
     const idle = await Promise.all(
-      Array.from({ length: 4 }, (_, i) => attempt(server.port, `idle-${i}`, idleAgent, false)),
+      Array.from({ length: 4 }, (_, i) => attempt(server.port, `idle-${i}`, idleAgent, () => false)),
     );
     assert.ok(idle.every((a) => a.status === 200));
     const silent = await Promise.all(
@@ -85,7 +92,7 @@ test('rolling deploy: SIGTERM under steady load finishes what was accepted, refu
       const agent = lane % 2 === 0 ? new Agent({ keepAlive: true, maxSockets: 1 }) : false;
       if (agent) agents.push(agent);
       for (let n = 0; ; n++) {
-        const result = await attempt(server.port, `drill-${lane}-${n}`, agent, signalled);
+        const result = await attempt(server.port, `drill-${lane}-${n}`, agent, () => signalled);
         attempts.push(result);
         // Keep knocking after the signal until the door is shut: that is what proves it refuses, not hangs.
         if (signalled && (result.error === 'ECONNREFUSED' || performance.now() - signalAt > HANG_MS)) return;
@@ -147,6 +154,8 @@ test('rolling deploy: SIGTERM under steady load finishes what was accepted, refu
     const count = (predicate: (a: Attempt) => boolean) => attempts.filter(predicate).length;
     const summary = {
       acceptedBeforeSignal: acceptedBeforeSignal.length,
+      // Sent before the signal, answered after it: in flight when it came.
+      inFlightAtSignal: count((a) => !a.sentAfterSignal && a.endedAfterSignal && a.status === 200),
       okAfterSignal: count((a) => a.sentAfterSignal && a.status === 200),
       drained503: count((a) => a.status === 503),
       refused: count((a) => a.error === 'ECONNREFUSED'),
@@ -155,6 +164,7 @@ test('rolling deploy: SIGTERM under steady load finishes what was accepted, refu
     };
     t.diagnostic(JSON.stringify(summary));
     assert.ok(summary.acceptedBeforeSignal >= 50, 'the load was steady before the signal');
+    assert.ok(summary.inFlightAtSignal > 0, 'some requests were in flight when the signal came');
     assert.ok(summary.refused > 0, 'connections after the signal were refused');
   } finally {
     for (const agent of agents) agent.destroy();
