@@ -22,7 +22,10 @@ export interface RunningServer {
   readonly shutdown: () => Promise<void>;
 }
 
-/** Starts the service: the path both `npm start` and the container take. */
+/**
+ * Starts the service: the path both `npm start` and the container take. Tests may pass an `app` of their own
+ * (with a slow route added, say); it keeps the timeouts it was built with.
+ */
 export async function startServer(config: Config, app?: App): Promise<RunningServer> {
   const server =
     app ??
@@ -33,8 +36,6 @@ export async function startServer(config: Config, app?: App): Promise<RunningSer
       headersTimeoutMs: config.headersTimeoutMs,
       requestTimeoutMs: config.requestTimeoutMs,
     }));
-  const url = await server.listen({ host: config.host, port: config.port });
-
   // Node counts a connection that has sent nothing yet as busy, so closeIdleConnections() leaves it open; we
   // track connections (a Set entry per connection, not per request) to close those silent ones at shutdown.
   const connections = new Set<Socket>();
@@ -42,6 +43,7 @@ export async function startServer(config: Config, app?: App): Promise<RunningSer
     connections.add(socket);
     socket.once('close', () => connections.delete(socket));
   });
+  const url = await server.listen({ host: config.host, port: config.port });
   const closeIdle = () => {
     server.server.closeIdleConnections();
     for (const socket of connections) if (socket.bytesRead === 0) socket.destroy();
