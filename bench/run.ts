@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the service against the practical limit (bench/baseline.ts), on this machine.
  *
- * Both servers start the way the container starts the service (`node dist/server.js`, production defaults,
+ * Both servers start the way the container starts the service (the Dockerfile's CMD and ENV, production defaults,
  * logging on at its default level, stdout a pipe) on 127.0.0.1, pinned to core 0; the load generator
  * (bench/load.ts, autocannon in a process of its own) is pinned to core 1. After a warm-up the two servers
  * take turns in short slices, A B A B …, because this machine's speed drifts from minute to minute: the
@@ -10,7 +10,7 @@
  *
  * Options: --pairs N (10), --slice SECONDS (3), --warmup SECONDS (5), --connections N (50),
  * --cold-starts N (5), --env KEY=VALUE for the service (repeatable, e.g. --env LOG_REQUESTS=true),
- * --entry FILE to measure another build of the service (default dist/server.js).
+ * --entry FILE to measure another build of the service (default: the Dockerfile's CMD, dist/server.js).
  */
 import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
@@ -20,6 +20,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { execForm, instructions, readDockerfile } from '../test/container/dockerfile.ts';
 import type { LoadResult } from './load.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -36,7 +37,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '50' },
     'cold-starts': { type: 'string', default: '5' },
     env: { type: 'string', multiple: true, default: [] },
-    entry: { type: 'string', default: 'dist/server.js' },
+    entry: { type: 'string' },
   },
 });
 const pairs = Number(args.pairs);
@@ -58,11 +59,33 @@ interface Contender {
   readonly env: Readonly<Record<string, string>>;
 }
 
-// The container sets NODE_ENV=production and nothing else the service reads; HOST and PORT keep the bench on
-// loopback and out of the way of other servers on this machine.
-const common = { PATH: process.env.PATH ?? '', NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0' };
-const SERVICE: Contender = { name: 'service', args: [args.entry], env: { ...common, ...serviceEnv } };
-const BASELINE: Contender = { name: 'baseline', args: ['bench/results/build/bench/baseline.js'], env: common };
+// The service starts as the container does: the runtime stage's CMD and ENV (NODE_ENV=production, the compile cache),
+// with the image's /app mapped to this checkout. HOST and PORT keep the bench on loopback and out of the way of
+// other servers on this machine.
+const runtime = readDockerfile().stages.at(-1)!;
+const workdir = instructions(runtime, 'WORKDIR').at(-1)!;
+const inCheckout = (value: string) =>
+  value.startsWith(`${workdir}/`) ? ROOT + value.slice(workdir.length + 1) : value;
+const imageEnv = Object.fromEntries(
+  instructions(runtime, 'ENV').map((line) => {
+    const [key = '', value = ''] = line.split('=');
+    return [key, inCheckout(value)];
+  }),
+);
+const [executable, ...imageArgs] = execForm(instructions(runtime, 'CMD')[0]!)!;
+if (executable !== 'node') throw new Error(`the Dockerfile's CMD starts ${executable}, not node`);
+const local = { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0' };
+const SERVICE: Contender = {
+  name: 'service',
+  args: args.entry === undefined ? imageArgs : [args.entry],
+  env: { ...imageEnv, ...local, ...serviceEnv },
+};
+// The baseline gets the same NODE_ENV; a compile cache would change nothing for a file that small.
+const BASELINE: Contender = {
+  name: 'baseline',
+  args: ['bench/results/build/bench/baseline.js'],
+  env: { NODE_ENV: 'production', ...local },
+};
 
 for (const {
   args: [entry],
