@@ -9,6 +9,7 @@ import { clockSvgRoutes } from './routes/clock-svg.ts';
 import { mirrorPageRoutes } from './routes/mirror-page.ts';
 import { healthRoutes } from './routes/health.ts';
 import { registerDocs, registerOpenApi } from './routes/docs.ts';
+import { precompiledSchemas } from './precompiled-schemas.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -22,6 +23,8 @@ export interface AppOptions {
   readonly keepAliveTimeoutMs?: number;
   readonly headersTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
+  /** How route schemas become functions. @default the build's precompiled ones, else Fastify's compilers */
+  readonly schemaController?: FastifyServerOptions['schemaController'];
 }
 
 /** Builds the service without listening: tests call `inject()`, server.ts calls `listen()`. */
@@ -44,6 +47,7 @@ export async function buildApp(options: AppOptions = {}) {
       customOptions: { removeAdditional: false },
     },
     frameworkErrors: handleFrameworkError,
+    schemaController: options.schemaController ?? precompiledSchemas,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onRequest', (request, reply, done) => {

@@ -3,15 +3,23 @@ import type { FastifyServerOptions } from 'fastify';
 import { buildApp, type App } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 
-/** JSON lines for machines; colours only for a person at a terminal, and only where pino-pretty is installed. */
-export function loggerOptions(config: Config, isTTY = process.stdout.isTTY): FastifyServerOptions['logger'] {
+/**
+ * JSON lines for machines; colours only for a person at a terminal, and only where pino-pretty (a development
+ * dependency) is installed. It is a stream in this thread, not a pino transport: a transport runs a worker script from
+ * pino's own folder, and the bundle (scripts/build.ts) has no such folder.
+ */
+export async function loggerOptions(
+  config: Config,
+  isTTY = process.stdout.isTTY,
+): Promise<FastifyServerOptions['logger']> {
   const options = { level: config.logLevel };
   if (!isTTY) return options;
   try {
-    import.meta.resolve('pino-pretty');
-    return { ...options, transport: { target: 'pino-pretty' } };
-  } catch {
-    return options; // a production image has no dev dependencies
+    const { default: pretty } = await import('pino-pretty');
+    return { ...options, stream: pretty() };
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND') return options; // a production install
+    throw error;
   }
 }
 
@@ -30,7 +38,7 @@ export async function startServer(config: Config, app?: App): Promise<RunningSer
   const server =
     app ??
     (await buildApp({
-      logger: loggerOptions(config),
+      logger: await loggerOptions(config),
       logRequests: config.logRequests,
       keepAliveTimeoutMs: config.keepAliveTimeoutMs,
       headersTimeoutMs: config.headersTimeoutMs,

@@ -4,6 +4,7 @@ import { Agent, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Writable } from 'node:stream';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { loggerOptions, main, startServer } from '../src/server.ts';
@@ -223,10 +224,12 @@ suite('main(), in process', () => {
     assert.equal(process.listenerCount('SIGTERM') + process.listenerCount('SIGINT'), 0);
   });
 
-  test('pretty logs only on a terminal', () => {
+  test('pretty logs only on a terminal', async () => {
     const config = loadConfig({ LOG_LEVEL: 'warn' });
-    assert.deepEqual(loggerOptions(config, false), { level: 'warn' });
-    assert.deepEqual(loggerOptions(config, true), { level: 'warn', transport: { target: 'pino-pretty' } });
+    assert.deepEqual(await loggerOptions(config, false), { level: 'warn' });
+    const pretty = (await loggerOptions(config, true)) as { level: string; stream: unknown };
+    assert.equal(pretty.level, 'warn');
+    assert.ok(pretty.stream instanceof Writable, 'pino-pretty, as a stream in this thread');
   });
 });
 

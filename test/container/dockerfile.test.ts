@@ -1,6 +1,6 @@
 import { suite, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IMAGE_CONTRACT } from '../../infra/lib/service/image-contract.ts';
 import { ROOT } from '../helpers/server-process.ts';
@@ -14,10 +14,10 @@ const nodeVersion = (
 ).version;
 
 suite('Dockerfile', () => {
-  test('is multi-stage: build, production dependencies, then the runtime stage last', () => {
+  test('is multi-stage: the build, then the runtime stage last', () => {
     assert.deepEqual(
       dockerfile.stages.map((s) => s.name),
-      ['build', 'deps', 'runtime'],
+      ['build', 'runtime'],
     );
   });
 
@@ -33,23 +33,23 @@ suite('Dockerfile', () => {
     assert.equal(nodeVersion.split('.')[0], '24');
   });
 
-  test('the build stage installs from the lockfile and compiles with the npm script', () => {
-    const run = instructions(dockerfile.stage('build'), 'RUN');
-    assert.ok(run.some((r) => r.startsWith('npm ci ')));
-    assert.ok(run.includes('npm run build'));
-  });
-
-  test('production dependencies are installed from the lockfile with no dev dependencies and no scripts', () => {
-    const deps = dockerfile.stage('deps');
-    assert.deepEqual(copies(deps), [
-      { from: undefined, sources: ['package.json', 'package-lock.json'], destination: './' },
+  test('the build stage installs from the lockfile, with no install scripts, and bundles with the npm script', () => {
+    const build = dockerfile.stage('build');
+    assert.deepEqual(instructions(build, 'RUN'), [
+      'chown node:node /app',
+      'npm ci --ignore-scripts --no-audit --no-fund',
+      'npm run build',
     ]);
-    assert.deepEqual(instructions(deps, 'RUN'), ['npm ci --omit=dev --ignore-scripts --no-audit --no-fund']);
+    const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { build: string } };
+    assert.equal(packageJson.scripts.build, 'node scripts/build.ts', 'the build needs only what the stage copies');
   });
 
-  test('the runtime stage holds production dependencies, compiled output and package.json, nothing else', () => {
+  test('the build stage runs as the runtime user, whose user id keys the compile cache it warms', () => {
+    assert.deepEqual(instructions(dockerfile.stage('build'), 'USER'), [IMAGE_CONTRACT.user]);
+  });
+
+  test('the runtime stage holds the bundle and package.json, nothing else: no node_modules', () => {
     assert.deepEqual(copies(runtime), [
-      { from: 'deps', sources: ['/app/node_modules'], destination: './node_modules' },
       { from: 'build', sources: ['/app/dist'], destination: './dist' },
       { from: undefined, sources: ['package.json'], destination: './' },
     ]);
@@ -58,8 +58,14 @@ suite('Dockerfile', () => {
       assert.match(run, /^rm -rf( \/usr\/local\/(lib\/node_modules|bin)\/\w+)+$/);
   });
 
-  test('sets NODE_ENV=production', () => {
-    assert.deepEqual(instructions(runtime, 'ENV'), ['NODE_ENV=production']);
+  test('sets NODE_ENV=production, and points Node.js at the compile cache the build warmed', () => {
+    assert.deepEqual(instructions(runtime, 'ENV'), [
+      'NODE_ENV=production',
+      `NODE_COMPILE_CACHE=${IMAGE_CONTRACT.workdir}/dist/compile-cache`,
+      'NODE_COMPILE_CACHE_PORTABLE=1',
+    ]);
+    const cache = join(ROOT, 'dist/compile-cache');
+    assert.ok(existsSync(cache) && readdirSync(cache, { recursive: true }).length > 1, 'npm run build fills it');
   });
 
   test('runs as a non-root user, the one the task definition names', () => {
@@ -89,7 +95,7 @@ suite('Dockerfile', () => {
     const [executable, script] = IMAGE_CONTRACT.healthCheckCommand;
     assert.equal(executable, 'node');
     assert.equal(script, `${IMAGE_CONTRACT.workdir}/dist/healthcheck.js`);
-    assert.ok(existsSync(join(ROOT, 'dist/healthcheck.js')), 'npm run build compiles src/healthcheck.ts into dist/');
+    assert.ok(existsSync(join(ROOT, 'dist/healthcheck.js')), 'npm run build bundles src/healthcheck.ts into dist/');
   });
 });
 
@@ -123,9 +129,9 @@ suite('.dockerignore', () => {
     assert.deepEqual([...new Set(sources)].sort(), [
       'package-lock.json',
       'package.json',
+      'scripts/build.ts',
+      'scripts/warm-compile-cache.ts',
       'src',
-      'tsconfig.build.json',
-      'tsconfig.json',
     ]);
     for (const source of [...sources, 'src/server.ts', 'src/routes/health.ts', 'src/healthcheck.ts']) {
       assert.equal(isIgnored(dockerignore, source), false, source);

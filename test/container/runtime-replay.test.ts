@@ -1,13 +1,14 @@
 /**
  * There is no Docker engine here, so this replays the runtime stage of the Dockerfile by hand: a folder
- * holding only what that stage copies, the production install its `deps` stage runs, and its exact CMD
- * started as an unprivileged user (nobody, 65534) who can read that folder but not write to it.
+ * holding only what that stage copies (the bundle from the build stage, which is this checkout's dist/, built
+ * by pretest), the compile cache warmed as the user who runs the service, as the build stage does, and its exact
+ * CMD and ENV, started as that unprivileged user (nobody, 65534), who can read the folder but not write to it.
  */
 import { after, before, suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,12 +20,6 @@ import { copies, execForm, instructions, readDockerfile, type Stage } from './do
 const NOBODY = 65534;
 const dockerfile = readDockerfile();
 const runtime = dockerfile.stages.at(-1)!;
-const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
-  dependencies: Record<string, string>;
-};
-const lockfile = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
-  packages: Record<string, { dev?: boolean }>;
-};
 
 async function run(
   command: string,
@@ -48,28 +43,27 @@ function local(stageRoot: string, stage: Stage, path: string): string {
 suite('the runtime stage, replayed without Docker', { timeout: 180_000 }, () => {
   const scratch = mkdtempSync(join(tmpdir(), 'clock-mirror-image-'));
   const app = join(scratch, 'app');
-  const env = Object.fromEntries(instructions(runtime, 'ENV').map((e) => e.split('=') as [string, string]));
+  // The image's paths under WORKDIR, mapped to the replica.
+  const workdir = instructions(runtime, 'WORKDIR').at(-1)!;
+  const env = Object.fromEntries(
+    instructions(runtime, 'ENV').map((e) => {
+      const [key = '', value = ''] = e.split('=');
+      return [key, value.startsWith(`${workdir}/`) ? join(app, value.slice(workdir.length + 1)) : value];
+    }),
+  );
   let server: ServerProcess | undefined;
 
-  before(async () => {
-    // The deps stage: its COPYs from the build context, then its RUN (npm ci --omit=dev --ignore-scripts).
-    const deps = dockerfile.stage('deps');
-    const depsRoot = join(scratch, 'deps');
-    mkdirSync(depsRoot);
-    for (const copy of copies(deps)) {
-      for (const source of copy.sources)
-        cpSync(join(ROOT, source), join(local(depsRoot, deps, copy.destination), source));
-    }
-    for (const command of instructions(deps, 'RUN')) {
-      // npm runs on the Node.js 24 that runs this test, as it would on the image's.
-      const path = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
-      const { code, output } = await run('sh', ['-c', command], { cwd: depsRoot, env: { ...process.env, PATH: path } });
-      assert.equal(code, 0, output);
-    }
+  /** Gives `path` and all below it to `uid` (and the group of that number), as ownership changes between stages. */
+  const chownAll = (path: string, uid: number) => {
+    chownSync(path, uid, uid);
+    for (const entry of readdirSync(path, { recursive: true, encoding: 'utf8' }))
+      chownSync(join(path, entry), uid, uid);
+  };
 
-    // The runtime stage's COPYs: from deps, from build (whose `npm run build` output is this checkout's dist/,
-    // built by pretest), and from the context.
-    const stageRoots: Record<string, string> = { deps: depsRoot, build: ROOT };
+  before(async () => {
+    // The runtime stage's COPYs: from the build stage, whose `npm run build` output is this checkout's dist/, and
+    // from the context.
+    const stageRoots: Record<string, string> = { build: ROOT };
     mkdirSync(app);
     for (const copy of copies(runtime)) {
       for (const source of copy.sources) {
@@ -83,9 +77,22 @@ suite('the runtime stage, replayed without Docker', { timeout: 180_000 }, () => 
         cpSync(from, destination, { recursive: true });
       }
     }
-    // mkdtemp makes 0700 folders: let nobody in, to read and run, not to write.
+    // The build stage warms the compile cache as the service's user (Node.js keys it by user id); this checkout's
+    // was warmed by whoever ran the build. Warm it again as nobody, then hand it back to root, as COPY does.
+    // mkdtemp makes 0700 folders: let nobody in, to read and run; the app folder itself is root's again below.
     chmodSync(scratch, 0o755);
     chmodSync(app, 0o755);
+    const cache = env.NODE_COMPILE_CACHE!;
+    rmSync(cache, { recursive: true });
+    mkdirSync(cache);
+    chownAll(app, NOBODY);
+    const warm = await run(process.execPath, [join(ROOT, 'scripts/warm-compile-cache.ts'), app], {
+      cwd: app,
+      uid: NOBODY,
+      gid: NOBODY,
+    });
+    assert.equal(warm.code, 0, warm.output);
+    chownAll(app, 0);
 
     // Node resolves packages from the parents of the app folder too; none may supply a missing one.
     for (let dir = dirname(scratch); ; dir = dirname(dir)) {
@@ -95,7 +102,14 @@ suite('the runtime stage, replayed without Docker', { timeout: 180_000 }, () => 
 
     const [executable, ...args] = execForm(instructions(runtime, 'CMD')[0]!)!;
     assert.equal(executable, 'node');
-    server = await startServerProcess({ args, cwd: app, uid: NOBODY, gid: NOBODY, env });
+    // NODE_DEBUG_NATIVE: Node.js reports on stderr whether V8 accepted the cached code.
+    server = await startServerProcess({
+      args,
+      cwd: app,
+      uid: NOBODY,
+      gid: NOBODY,
+      env: { ...env, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' },
+    });
   });
 
   after(() => {
@@ -103,26 +117,24 @@ suite('the runtime stage, replayed without Docker', { timeout: 180_000 }, () => 
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  test('holds exactly what the Dockerfile copies', () => {
-    assert.deepEqual(readdirSync(app).sort(), ['dist', 'node_modules', 'package.json']);
+  test('holds exactly what the Dockerfile copies: the bundle and package.json, no node_modules', () => {
+    assert.deepEqual(readdirSync(app).sort(), ['dist', 'package.json']);
+    assert.deepEqual(readdirSync(join(app, 'dist')).sort(), [
+      'cli.js',
+      'compile-cache',
+      'healthcheck.js',
+      'server.js',
+      'server.js.LEGAL.txt',
+      'swagger-ui',
+    ]);
   });
 
-  test('exactly the production packages of the lockfile are installed: none that only development needs', () => {
-    const locked = Object.entries(lockfile.packages).filter(([path]) => path !== '');
-    const installed = (path: string) => existsSync(join(app, path, 'package.json'));
-    const devOnly = locked.filter(([, entry]) => entry.dev === true).map(([path]) => path);
-    const production = locked.filter(([, entry]) => entry.dev !== true).map(([path]) => path);
-    assert.ok(devOnly.includes('node_modules/typescript') && devOnly.includes('node_modules/aws-cdk-lib'));
-    assert.deepEqual(devOnly.filter(installed), []);
-    assert.deepEqual(
-      production.filter((path) => !installed(path)),
-      [],
-    );
-    for (const name of Object.keys(packageJson.dependencies)) assert.ok(installed(`node_modules/${name}`), name);
+  test('the CMD starts from the compile cache: V8 accepts the code the build compiled', () => {
+    assert.match(server!.output(), /V8 code cache for ESM file:\/\/\S+\/dist\/server\.js was accepted/);
   });
 
   test('the CMD serves /health, with NODE_ENV=production, as nobody', async () => {
-    assert.deepEqual(env, { NODE_ENV: 'production' });
+    assert.equal(env.NODE_ENV, 'production');
     const response = await fetch(`${server!.url}/health`);
     assert.equal(response.status, 200);
     assert.deepEqual(await response.json(), { status: 'ok' });
