@@ -45,5 +45,8 @@ EXPOSE 8080
 # No docker-entrypoint.sh wrapper, and an exec-form CMD: the process is node itself, so SIGTERM reaches it and it
 # drains within SHUTDOWN_TIMEOUT_MS. ECS's initProcessEnabled supplies the init that reaps and forwards signals.
 # The task definition, not a HEALTHCHECK here (ECS ignores it), runs dist/healthcheck.js.
+# --no-concurrent-recompilation: V8 optimises hot functions on this thread instead of a background one. Under load
+# that kept peak RSS at about 95 MB instead of 103-124 MB, with the same throughput; the cost is a few short pauses
+# while the code warms up (README, "Performance").
 ENTRYPOINT []
-CMD ["node", "dist/server.js"]
+CMD ["node", "--no-concurrent-recompilation", "dist/server.js"]

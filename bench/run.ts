@@ -77,7 +77,7 @@ if (executable !== 'node') throw new Error(`the Dockerfile's CMD starts ${execut
 const local = { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0' };
 const SERVICE: Contender = {
   name: 'service',
-  args: args.entry === undefined ? imageArgs : [args.entry],
+  args: args.entry === undefined ? imageArgs : [...imageArgs.filter((arg) => arg.startsWith('-')), args.entry],
   env: { ...imageEnv, ...local, ...serviceEnv },
 };
 // The baseline gets the same NODE_ENV; a compile cache would change nothing for a file that small.
@@ -87,9 +87,9 @@ const BASELINE: Contender = {
   env: { NODE_ENV: 'production', ...local },
 };
 
-for (const {
-  args: [entry],
-} of [SERVICE, BASELINE]) {
+for (const contender of [SERVICE, BASELINE]) {
+  // The script is the first argument that is not a flag for node.
+  const entry = contender.args.find((arg) => !arg.startsWith('-'))!;
   if (!existsSync(`${ROOT}${entry}`)) throw new Error(`${entry} is missing: run \`npm run bench\`, which builds first`);
 }
 

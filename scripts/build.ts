@@ -45,7 +45,15 @@ await build({
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
   },
-  plugins: [replaceModule('src/precompiled-schemas.ts', precompiledSchemas)],
+  plugins: [
+    replaceModule('src/precompiled-schemas.ts', precompiledSchemas),
+    // @fastify/static (under Swagger UI) loads glob when it starts, about 6 ms of every start, but calls it only with
+    // `wildcard: false`, which nothing here sets. Should anything set it, it fails at start-up, saying so.
+    replaceModule(
+      'glob',
+      "export function glob() { throw new Error('glob is left out of the bundle (scripts/build.ts): wildcard: false of @fastify/static needs it'); }",
+    ),
+  ],
   logLevel: 'warning',
 });
 
@@ -116,19 +124,27 @@ async function compileSchemas(): Promise<string> {
   ].join('\n');
 }
 
-/** An esbuild plugin that bundles `contents` wherever `path` (relative to the root) is imported. */
-function replaceModule(path: string, contents: string): Plugin {
-  const target = join(ROOT, path);
+/**
+ * An esbuild plugin that bundles `contents` in place of a module: `module` is a path relative to the root (a file of
+ * ours) or a bare package name.
+ */
+function replaceModule(module: string, contents: string): Plugin {
+  const isPackage = !module.includes('/');
+  const target = isPackage ? module : join(ROOT, module);
   return {
-    name: 'replace-module',
+    name: `replace ${module}`,
     setup(build) {
       build.onResolve({ filter: /.*/ }, (args) =>
-        args.importer !== '' && join(args.resolveDir, args.path) === target
-          ? { path: target, namespace: 'generated' }
+        args.importer !== '' && (isPackage ? args.path : join(args.resolveDir, args.path)) === target
+          ? { path: target, namespace: `replaced ${module}` }
           : undefined,
       );
-      // resolveDir: the compiled sources require() fast-json-stringify's and Ajv's runtime helpers from node_modules.
-      build.onLoad({ filter: /.*/, namespace: 'generated' }, () => ({ contents, loader: 'js', resolveDir: ROOT }));
+      // resolveDir: the compiled schemas require() fast-json-stringify's and Ajv's runtime helpers from node_modules.
+      build.onLoad({ filter: /.*/, namespace: `replaced ${module}` }, () => ({
+        contents,
+        loader: 'js',
+        resolveDir: ROOT,
+      }));
     },
   };
 }

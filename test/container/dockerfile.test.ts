@@ -85,7 +85,7 @@ suite('Dockerfile', () => {
   test('starts node itself with an exec-form CMD: no npm, no shell, no entrypoint script', () => {
     const cmd = instructions(runtime, 'CMD');
     assert.equal(cmd.length, 1);
-    assert.deepEqual(execForm(cmd[0]!), ['node', 'dist/server.js']);
+    assert.deepEqual(execForm(cmd[0]!), ['node', '--no-concurrent-recompilation', 'dist/server.js']);
     assert.deepEqual(instructions(runtime, 'ENTRYPOINT').map(execForm), [[]]);
   });
 
