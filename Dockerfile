@@ -45,8 +45,8 @@ EXPOSE 8080
 # No docker-entrypoint.sh wrapper, and an exec-form CMD: the process is node itself, so SIGTERM reaches it and it
 # drains within SHUTDOWN_TIMEOUT_MS. ECS's initProcessEnabled supplies the init that reaps and forwards signals.
 # The task definition, not a HEALTHCHECK here (ECS ignores it), runs dist/healthcheck.js.
-# --no-concurrent-recompilation: V8 optimises hot functions on this thread instead of a background one. Under load
-# that kept peak RSS at about 95 MB instead of 103-124 MB, with the same throughput; the cost is a few short pauses
-# while the code warms up (README, "Performance").
+# --no-concurrent-recompilation: V8 optimises hot functions on this thread, not on a background one whose compiler
+# memory added 10-15 MB at the peak. Under load that held peak RSS at about 95 MB instead of 103-124 MB, with the
+# same throughput (README, "Performance", has the measurements and the settings tried that did not hold).
 ENTRYPOINT []
 CMD ["node", "--no-concurrent-recompilation", "dist/server.js"]

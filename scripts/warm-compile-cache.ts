@@ -3,7 +3,7 @@
  * it one question and stops it, so the code compiled for start-up is on disk in dist/compile-cache. The image ships
  * that folder and sets the same variables (see the Dockerfile); the bundle's compile is then skipped at each start.
  *
- * Node.js keys the cache by Node.js release and by user id, so it must run as the user the service will run as: the
+ * Node.js keys the cache by Node.js release, by V8 settings and by user id, so it must run as the user the service will run as: the
  * Dockerfile's build stage runs as that user. `npm run build` runs it for the current user;
  * `node scripts/warm-compile-cache.ts <folder>` warms a copy of the app elsewhere.
  */
@@ -12,11 +12,17 @@ import { once } from 'node:events';
 import { chmodSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+/**
+ * The V8 settings the image starts Node.js with: the Dockerfile's CMD is `node`, these, then `dist/server.js` (a test
+ * holds them equal). The Dockerfile says why each is there. The cache is keyed by them as well, so it is warmed with them.
+ */
+export const NODE_FLAGS = ['--no-concurrent-recompilation'];
+
 /** As the Dockerfile sets them, relative to the app folder. Portable: keyed by paths relative to the cache folder. */
 export const COMPILE_CACHE = { NODE_COMPILE_CACHE: 'dist/compile-cache', NODE_COMPILE_CACHE_PORTABLE: '1' };
 
 export async function warmCompileCache(appDir: string): Promise<void> {
-  const server = spawn(process.execPath, ['dist/server.js'], {
+  const server = spawn(process.execPath, [...NODE_FLAGS, 'dist/server.js'], {
     cwd: appDir,
     env: { PATH: process.env.PATH, ...COMPILE_CACHE, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0' },
     stdio: ['ignore', 'pipe', 'inherit'],

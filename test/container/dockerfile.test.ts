@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IMAGE_CONTRACT } from '../../infra/lib/service/image-contract.ts';
+import { NODE_FLAGS } from '../../scripts/warm-compile-cache.ts';
 import { ROOT } from '../helpers/server-process.ts';
 import { copies, execForm, instructions, isIgnored, readDockerfile } from './dockerfile.ts';
 
@@ -85,7 +86,8 @@ suite('Dockerfile', () => {
   test('starts node itself with an exec-form CMD: no npm, no shell, no entrypoint script', () => {
     const cmd = instructions(runtime, 'CMD');
     assert.equal(cmd.length, 1);
-    assert.deepEqual(execForm(cmd[0]!), ['node', '--no-concurrent-recompilation', 'dist/server.js']);
+    // The V8 settings are those the build warms the compile cache with, which is keyed by them.
+    assert.deepEqual(execForm(cmd[0]!), ['node', ...NODE_FLAGS, 'dist/server.js']);
     assert.deepEqual(instructions(runtime, 'ENTRYPOINT').map(execForm), [[]]);
   });
 
