@@ -20,7 +20,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { execForm, instructions, readDockerfile } from '../test/container/dockerfile.ts';
+import { execForm, instructions, readDockerfile, stageEnv } from '../test/container/dockerfile.ts';
 import type { LoadResult } from './load.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -63,15 +63,7 @@ interface Contender {
 // with the image's /app mapped to this checkout. HOST and PORT keep the bench on loopback and out of the way of
 // other servers on this machine.
 const runtime = readDockerfile().stages.at(-1)!;
-const workdir = instructions(runtime, 'WORKDIR').at(-1)!;
-const inCheckout = (value: string) =>
-  value.startsWith(`${workdir}/`) ? ROOT + value.slice(workdir.length + 1) : value;
-const imageEnv = Object.fromEntries(
-  instructions(runtime, 'ENV').map((line) => {
-    const [key = '', value = ''] = line.split('=');
-    return [key, inCheckout(value)];
-  }),
-);
+const imageEnv = stageEnv(runtime, ROOT);
 const [executable, ...imageArgs] = execForm(instructions(runtime, 'CMD')[0]!)!;
 if (executable !== 'node') throw new Error(`the Dockerfile's CMD starts ${executable}, not node`);
 const local = { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0' };

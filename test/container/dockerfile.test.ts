@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IMAGE_CONTRACT } from '../../infra/lib/service/image-contract.ts';
-import { NODE_FLAGS } from '../../scripts/warm-compile-cache.ts';
+import { COMPILE_CACHE, NODE_FLAGS } from '../../scripts/warm-compile-cache.ts';
 import { ROOT } from '../helpers/server-process.ts';
 import { copies, execForm, instructions, isIgnored, readDockerfile } from './dockerfile.ts';
 
@@ -62,10 +62,10 @@ suite('Dockerfile', () => {
   test('sets NODE_ENV=production, and points Node.js at the compile cache the build warmed', () => {
     assert.deepEqual(instructions(runtime, 'ENV'), [
       'NODE_ENV=production',
-      `NODE_COMPILE_CACHE=${IMAGE_CONTRACT.workdir}/dist/compile-cache`,
-      'NODE_COMPILE_CACHE_PORTABLE=1',
+      `NODE_COMPILE_CACHE=${IMAGE_CONTRACT.workdir}/${COMPILE_CACHE.NODE_COMPILE_CACHE}`,
+      `NODE_COMPILE_CACHE_PORTABLE=${COMPILE_CACHE.NODE_COMPILE_CACHE_PORTABLE}`,
     ]);
-    const cache = join(ROOT, 'dist/compile-cache');
+    const cache = join(ROOT, COMPILE_CACHE.NODE_COMPILE_CACHE);
     assert.ok(existsSync(cache) && readdirSync(cache, { recursive: true }).length > 1, 'npm run build fills it');
   });
 

@@ -83,6 +83,20 @@ export const copies = (stage: Stage): Copy[] => stage.instructions.filter((i) =>
 export const instructions = (stage: Stage, keyword: string): string[] =>
   stage.instructions.filter((i) => i.keyword === keyword).map((i) => i.args);
 
+/**
+ * A stage's ENV, one `KEY=VALUE` per instruction, with paths under its WORKDIR moved to `localRoot`: the image's
+ * environment, for a copy of the app that stands in for the image here.
+ */
+export function stageEnv(stage: Stage, localRoot: string): Record<string, string> {
+  const workdir = instructions(stage, 'WORKDIR').at(-1)!;
+  return Object.fromEntries(
+    instructions(stage, 'ENV').map((line) => {
+      const [key = '', value = ''] = line.split('=');
+      return [key, value.startsWith(`${workdir}/`) ? join(localRoot, value.slice(workdir.length + 1)) : value];
+    }),
+  );
+}
+
 /** Docker's pattern syntax (Go's filepath.Match plus `**`, without character classes): `*` also matches a leading dot. */
 function patternToRegExp(pattern: string): RegExp {
   let source = '';

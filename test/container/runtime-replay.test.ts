@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, sep } from 'node:path';
 import { IMAGE_CONTRACT } from '../../infra/lib/service/image-contract.ts';
 import { ROOT, startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
-import { copies, execForm, instructions, readDockerfile, type Stage } from './dockerfile.ts';
+import { copies, execForm, instructions, readDockerfile, stageEnv, type Stage } from './dockerfile.ts';
 
 const NOBODY = 65534;
 const dockerfile = readDockerfile();
@@ -43,14 +43,8 @@ function local(stageRoot: string, stage: Stage, path: string): string {
 suite('the runtime stage, replayed without Docker', { timeout: 180_000 }, () => {
   const scratch = mkdtempSync(join(tmpdir(), 'clock-mirror-image-'));
   const app = join(scratch, 'app');
-  // The image's paths under WORKDIR, mapped to the replica.
-  const workdir = instructions(runtime, 'WORKDIR').at(-1)!;
-  const env = Object.fromEntries(
-    instructions(runtime, 'ENV').map((e) => {
-      const [key = '', value = ''] = e.split('=');
-      return [key, value.startsWith(`${workdir}/`) ? join(app, value.slice(workdir.length + 1)) : value];
-    }),
-  );
+  // The image's environment, its paths moved to the replica.
+  const env = stageEnv(runtime, app);
   let server: ServerProcess | undefined;
 
   /** Gives `path` and all below it to `uid` (and the group of that number), as ownership changes between stages. */
