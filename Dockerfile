@@ -20,6 +20,7 @@ USER node
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY scripts/build.ts scripts/warm-compile-cache.ts ./scripts/
+COPY tools/root.ts ./tools/
 COPY src ./src
 RUN npm run build
 

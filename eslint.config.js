@@ -21,7 +21,7 @@ export default defineConfig(
     },
   },
   {
-    files: ['test/**', 'bench/**', 'scripts/**'],
+    files: ['test/**', 'bench/**', 'scripts/**', 'tools/**'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
       // Tests read parsed JSON documents and templates, which are `any` by nature.

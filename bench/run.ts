@@ -18,12 +18,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import type { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { execForm, instructions, readDockerfile, stageEnv } from '../test/container/dockerfile.ts';
+import { execForm, instructions, readDockerfile, stageEnv } from '../tools/dockerfile.ts';
 import type { LoadResult } from './load.ts';
+import { ROOT } from '../tools/root.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PATH = '/clock?mirror_time=12:22';
 const EXPECTED_BODY = '{"mirror_time":"12:22","actual_time":"11:38"}';
 

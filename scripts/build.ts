@@ -13,14 +13,13 @@
 import { cpSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { StandaloneValidator } from '@fastify/ajv-compiler';
 import { StandaloneSerializer } from '@fastify/fast-json-stringify-compiler';
 import { build, type Plugin } from 'esbuild';
 import { buildApp } from '../src/app.ts';
+import { ROOT } from '../tools/root.ts';
 import { warmCompileCache } from './warm-compile-cache.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = join(ROOT, 'dist');
 
 rmSync(DIST, { recursive: true, force: true });

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildApp, type App } from '../src/app.ts';
-import { ROOT, startServerProcess, type ServerProcess } from './helpers/server-process.ts';
+import { ROOT } from '../tools/root.ts';
+import { startServerProcess, type ServerProcess } from '../tools/server-process.ts';
 
 interface Probe {
   readonly method?: 'GET' | 'HEAD';

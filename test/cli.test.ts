@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { run } from '../src/cli.ts';
-import { ROOT } from './helpers/server-process.ts';
+import { ROOT } from '../tools/root.ts';
 
 function runCli(args: string[]) {
   let out = '';

@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { loggerOptions, main, startServer } from '../src/server.ts';
-import { startServerProcess } from './helpers/server-process.ts';
+import { startServerProcess } from '../tools/server-process.ts';
 
 /** GET over a given agent; resolves with status, headers and body. */
 function get(url: string, agent: Agent) {

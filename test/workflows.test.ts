@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { validateWorkflow } from '@action-validator/core';
 import { parse } from 'yaml';
 import { NODE_BUILD_IMAGE } from '../infra/lib/pipeline-stack.ts';
-import { ROOT } from './helpers/server-process.ts';
+import { ROOT } from '../tools/root.ts';
 
 const WORKFLOWS = join(ROOT, '.github', 'workflows');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');

@@ -4,8 +4,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IMAGE_CONTRACT } from '../../infra/lib/service/image-contract.ts';
 import { COMPILE_CACHE, NODE_FLAGS } from '../../scripts/warm-compile-cache.ts';
-import { ROOT } from '../helpers/server-process.ts';
-import { copies, execForm, instructions, isIgnored, readDockerfile } from './dockerfile.ts';
+import { ROOT } from '../../tools/root.ts';
+import { copies, execForm, instructions, isIgnored, readDockerfile } from '../../tools/dockerfile.ts';
 
 const dockerfile = readDockerfile();
 const runtime = dockerfile.stages.at(-1)!;
@@ -106,7 +106,8 @@ suite('.dockerignore', () => {
 
   for (const path of [
     'test/app.test.ts',
-    'test/helpers/server-process.ts',
+    'test/helpers/browser.ts',
+    'tools/server-process.ts',
     'infra/bin/app.ts',
     'node_modules/fastify/package.json',
     '.git/HEAD',
@@ -134,6 +135,7 @@ suite('.dockerignore', () => {
       'scripts/build.ts',
       'scripts/warm-compile-cache.ts',
       'src',
+      'tools/root.ts',
     ]);
     for (const source of [...sources, 'src/server.ts', 'src/routes/health.ts', 'src/healthcheck.ts']) {
       assert.equal(isIgnored(dockerignore, source), false, source);

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { isHealthy } from '../../src/healthcheck.ts';
-import { ROOT } from '../helpers/server-process.ts';
+import { ROOT } from '../../tools/root.ts';
 
 /** A stand-in server whose /health answers with a chosen status, or never. */
 async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; port: number }> {

@@ -14,8 +14,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, sep } from 'node:path';
 import { IMAGE_CONTRACT } from '../../infra/lib/service/image-contract.ts';
-import { ROOT, startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
-import { copies, execForm, instructions, readDockerfile, stageEnv, type Stage } from './dockerfile.ts';
+import { ROOT } from '../../tools/root.ts';
+import { startServerProcess, type ServerProcess } from '../../tools/server-process.ts';
+import { copies, execForm, instructions, readDockerfile, stageEnv, type Stage } from '../../tools/dockerfile.ts';
 
 const NOBODY = 65534;
 const dockerfile = readDockerfile();

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, SCREENSHOT_DIR } from '../helpers/browser.ts';
-import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
+import { startServerProcess, type ServerProcess } from '../../tools/server-process.ts';
 
 let server: ServerProcess;
 let browser: Browser;

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { ROOT } from './server-process.ts';
+import { ROOT } from '../../tools/root.ts';
 
 /** Debian's Chromium: a browser is never downloaded here (`apt-get install chromium`). */
 export const CHROMIUM = '/usr/bin/chromium';

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import packageJson from '../../package.json' with { type: 'json' };
-import { ROOT } from '../helpers/server-process.ts';
+import { ROOT } from '../../tools/root.ts';
 
 const STACKS = [
   'ClockMirror-Registry',

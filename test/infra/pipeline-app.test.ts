@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import cdkJson from '../../cdk.json' with { type: 'json' };
-import { ROOT } from '../helpers/server-process.ts';
+import { ROOT } from '../../tools/root.ts';
 
 const CONNECTION_ARN = 'arn:aws:codeconnections:eu-west-1:123456789012:connection/abc-123';
 const outdirs: string[] = [];

@@ -19,7 +19,7 @@ import {
   smokeSpec,
   type BuildSpecObject,
 } from '../../infra/lib/pipeline/buildspecs.ts';
-import { ROOT } from '../helpers/server-process.ts';
+import { ROOT } from '../../tools/root.ts';
 
 interface Run {
   readonly status: number | null;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SECURITY_HEADERS } from '../../src/headers.ts';
-import { startServerProcess } from '../helpers/server-process.ts';
+import { startServerProcess } from '../../tools/server-process.ts';
 import { generate, oracle, type Case } from './hostile-input.ts';
 import { RawConnection, type Outcome } from './raw-http.ts';
 import { SEED, SETTINGS } from './settings.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runLoad, type LoadResult } from '../../bench/load.ts';
-import { startServerProcess } from '../helpers/server-process.ts';
+import { startServerProcess } from '../../tools/server-process.ts';
 import { SETTINGS } from './settings.ts';
 
 const ROUNDS = 3;

@@ -4,7 +4,7 @@ import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startServerProcess } from '../helpers/server-process.ts';
+import { startServerProcess } from '../../tools/server-process.ts';
 import { SETTINGS } from './settings.ts';
 
 const ANSWER = '{"mirror_time":"12:22","actual_time":"11:38"}';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { once } from 'node:events';
-import { startServerProcess } from '../helpers/server-process.ts';
+import { startServerProcess } from '../../tools/server-process.ts';
 import { SETTINGS } from './settings.ts';
 
 const HEADERS_TIMEOUT_MS = 1_000;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../helpers/server-process.ts';
+import { ROOT } from './root.ts';
 
 /** A Dockerfile instruction, continuation lines joined. */
 export interface Instruction {
