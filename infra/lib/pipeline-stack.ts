@@ -26,6 +26,9 @@ import {
   acknowledgeEcrLogin,
   acknowledgeNodeImage,
 } from './pipeline/acknowledgements.ts';
+import { acknowledgeControl } from './checks.ts';
+import { allowLogGroupsOfThisAccount, denyGrantsOutsideAwsServices } from './kms.ts';
+import { AUDIT_RETENTION, acknowledgeLogBucket, acknowledgeShortRetention } from './log-storage.ts';
 
 export interface PipelineStackProps extends StackProps {
   /** The image repository: Build pushes to it, the service stacks pull from it. */
@@ -54,7 +57,7 @@ export interface PipelineStackProps extends StackProps {
   readonly stackNamePrefix?: string;
   /** The qualifier of `cdk bootstrap` in this account and region. @default 'hnb659fds' (CDK's default) */
   readonly bootstrapQualifier?: string;
-  /** How long CodeBuild logs are kept. @default logs.RetentionDays.THREE_MONTHS */
+  /** How long CodeBuild logs are kept: the record of what reached production. @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
 }
 
@@ -89,13 +92,15 @@ export class PipelineStack extends Stack {
     validate(props);
     const prefix = props.stackNamePrefix ?? 'ClockMirror';
     this.contextArgs = cdkContextArgs(props.cdkContext ?? {});
-    this.logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    this.logRetention = props.logRetention ?? AUDIT_RETENTION;
 
     this.key = new kms.Key(this, 'Key', {
-      description: 'Clock Mirror pipeline: artifacts, build outputs and notifications',
+      description: 'Clock Mirror pipeline: artifacts, build outputs, build logs and notifications',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    allowLogGroupsOfThisAccount(this.key);
+    denyGrantsOutsideAwsServices(this.key);
     this.notificationTopic = props.notificationTopic ?? this.createTopic(props.notificationEmail);
     this.artifactBucket = this.createArtifactBucket();
     this.pipeline = new codepipeline.Pipeline(this, 'Pipeline', {
@@ -197,6 +202,12 @@ export class PipelineStack extends Stack {
     });
     repository.grantPullPush(project);
     acknowledgeEcrLogin(project);
+    acknowledgeControl(
+      project,
+      'codebuild_project_environment_privileged_check',
+      'docker build needs the Docker daemon, which CodeBuild runs only in privileged mode. The project runs the ' +
+        "repository's own Dockerfile, from the branch the pipeline watches, on a fresh CodeBuild host each time.",
+    );
     const action = new actions.CodeBuildAction({
       actionName: 'Image',
       project,
@@ -308,7 +319,8 @@ export class PipelineStack extends Stack {
       lifecycleRules: [{ expiration: Duration.days(365) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    return new s3.Bucket(this, 'Artifacts', {
+    acknowledgeLogBucket(accessLogs, 'S3 server access logging');
+    const artifacts = new s3.Bucket(this, 'Artifacts', {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.key,
       bucketKeyEnabled: true,
@@ -316,10 +328,24 @@ export class PipelineStack extends Stack {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       serverAccessLogsBucket: accessLogs,
+      // An overwritten or deleted artifact can be restored while the run that needs it may still be in flight.
+      versioned: true,
       // Artifacts matter while a run is in flight; a month covers a paused approval.
-      lifecycleRules: [{ expiration: Duration.days(30) }],
+      lifecycleRules: [{ expiration: Duration.days(30), noncurrentVersionExpiration: Duration.days(30) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    acknowledgeControl(
+      artifacts,
+      's3_bucket_object_lock_enabled_check',
+      'Artifacts are intermediate files of a run, rebuilt from the commit on every run and expired after 30 days; ' +
+        'versioning restores an overwritten one. The release record is the immutable image tag in ECR.',
+    );
+    acknowledgeControl(
+      artifacts,
+      's3_event_notifications_enabled_check',
+      'CodePipeline hands each artifact to the next action itself; nothing else reacts to a new object.',
+    );
+    return artifacts;
   }
 
   private reportGroup(id: string, type: codebuild.ReportGroupType): codebuild.ReportGroup {
@@ -346,7 +372,9 @@ export class PipelineStack extends Stack {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, {
       retention: this.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
+      encryptionKey: this.key,
     });
+    acknowledgeShortRetention(logGroup, this.logRetention, 'Build logs');
     const project = new codebuild.PipelineProject(this, id, {
       buildSpec: codebuild.BuildSpec.fromObject(buildSpec),
       environment: {

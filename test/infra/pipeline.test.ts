@@ -319,11 +319,11 @@ suite('safety: encryption, logs, timeouts, notifications', () => {
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
-  test('every CodeBuild project has the KMS key, a timeout and its own log group with a retention', () => {
+  test('every CodeBuild project has the KMS key, a timeout and its own encrypted log group, kept a year', () => {
     const projects = resourcesOfType(template, 'AWS::CodeBuild::Project');
     assert.equal(projects.length, 7);
-    const retentions = new Map(
-      resourcesOfType(template, 'AWS::Logs::LogGroup').map(([id, group]) => [id, group.Properties!.RetentionInDays]),
+    const logGroups = new Map(
+      resourcesOfType(template, 'AWS::Logs::LogGroup').map(([id, group]) => [id, group.Properties!]),
     );
     for (const [id, project] of projects) {
       const properties = project.Properties!;
@@ -331,16 +331,17 @@ suite('safety: encryption, logs, timeouts, notifications', () => {
       assert.ok(typeof properties.TimeoutInMinutes === 'number' && properties.TimeoutInMinutes <= 90, id);
       const logGroup = (properties.LogsConfig as { CloudWatchLogs: { GroupName: { Ref: string } } }).CloudWatchLogs
         .GroupName.Ref;
-      assert.equal(retentions.get(logGroup), 90, id);
+      assert.equal(logGroups.get(logGroup)!.RetentionInDays, 365, id);
+      assert.deepEqual(logGroups.get(logGroup)!.KmsKeyId, keyRef, id);
     }
   });
 
   test('the log retention is configurable', () => {
-    const { template: custom } = buildPipeline({ logRetention: logs.RetentionDays.ONE_YEAR });
+    const { template: custom } = buildPipeline({ logRetention: logs.RetentionDays.FIVE_YEARS });
     const retentions = resourcesOfType(custom, 'AWS::Logs::LogGroup').map(
       ([, group]) => group.Properties!.RetentionInDays,
     );
-    assert.deepEqual(new Set(retentions), new Set([365]));
+    assert.deepEqual(new Set(retentions), new Set([1827]));
   });
 
   test('a failed run notifies the topic, which is encrypted and subscribed to by the given email', () => {

@@ -79,8 +79,15 @@ suite('task definition', () => {
         'max-buffer-size': '26214400b',
       },
     });
+    // Production keeps a year (Control Tower CT.CLOUDWATCH.PR.2); staging's test traffic two weeks.
     staging.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 14 });
-    production.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    production.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+    // Encrypted with a key of the stack's own, which CloudWatch Logs may use for this account's log groups only.
+    for (const template of [staging, production]) {
+      template.hasResourceProperties('AWS::Logs::LogGroup', {
+        KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AppLogsKey'), 'Arn'] },
+      });
+    }
   });
 
   test('runtime configuration comes from SSM Parameter Store, none from plain environment variables', () => {
@@ -138,7 +145,7 @@ suite('service', () => {
     staging.hasResourceProperties('AWS::ECS::Service', {
       DeploymentConfiguration: Match.objectLike({
         Strategy: 'CANARY',
-        CanaryConfiguration: { CanaryPercent: 10, CanaryBakeTimeInMinutes: 2 },
+        CanaryConfiguration: { CanaryPercent: 10, CanaryBakeTimeInMinutes: 5 },
         BakeTimeInMinutes: 2,
       }),
     });
