@@ -37,6 +37,10 @@ suite('task definition', () => {
     });
   });
 
+  test("the container's hard memory limit is the task's memory", () => {
+    assert.equal(container().Memory, 512);
+  });
+
   test('the container runs the image tag it is given, from the registry stack', () => {
     const image = JSON.stringify(container().Image);
     assert.match(image, /:1\.2\.3"\]\]\}$/);
