@@ -86,6 +86,7 @@ export class PipelineStack extends Stack {
   private readonly contextArgs: string;
   /** Projects that run `cdk deploy`, and so assume the bootstrap roles. */
   private readonly deployers: codebuild.IProject[] = [];
+  private readonly bootstrapQualifier: string;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -93,6 +94,7 @@ export class PipelineStack extends Stack {
     const prefix = props.stackNamePrefix ?? 'ClockMirror';
     this.contextArgs = cdkContextArgs(props.cdkContext ?? {});
     this.logRetention = props.logRetention ?? AUDIT_RETENTION;
+    this.bootstrapQualifier = props.bootstrapQualifier ?? 'hnb659fds';
 
     this.key = new kms.Key(this, 'Key', {
       description: 'Clock Mirror pipeline: artifacts, build outputs, build logs and notifications',
@@ -119,7 +121,7 @@ export class PipelineStack extends Stack {
     if (props.requireApproval ?? true) this.addApproval();
     this.addEnvironment('Production', prefix, source.artifact, imageTag, smoke);
 
-    this.grantAssumeBootstrapRoles(props.bootstrapQualifier ?? 'hnb659fds');
+    this.grantAssumeBootstrapRoles();
     this.pipeline.notifyOn('Failed', this.notificationTopic, {
       events: [codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_FAILED],
     });
@@ -235,9 +237,17 @@ export class PipelineStack extends Stack {
         contextArgs: this.contextArgs,
       }),
       // CloudFormation waits for the canary, its bake time and the rollback alarms.
-      { timeout: Duration.minutes(90), npmCache: true },
+      {
+        timeout: Duration.minutes(90),
+        npmCache: true,
+        environmentVariables: { DRIFT_ROLE_ARN: { value: this.bootstrapRoleArn('lookup') } },
+      },
     );
     this.deployers.push(project);
+    // `cdk drift` assumes no bootstrap role itself: drift-check.sh runs it as the read-only lookup role.
+    project.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [this.bootstrapRoleArn('lookup')] }),
+    );
     const deploy = new actions.CodeBuildAction({
       actionName: 'Deploy',
       project,
@@ -397,15 +407,17 @@ export class PipelineStack extends Stack {
     return project;
   }
 
+  /** A role `cdk bootstrap` made in this account and region: deploy, file-publishing, lookup. */
+  private bootstrapRoleArn(role: string): string {
+    return `arn:${this.partition}:iam::${this.account}:role/cdk-${this.bootstrapQualifier}-${role}-role-${this.account}-${this.region}`;
+  }
+
   /**
    * `cdk deploy` runs as the CodeBuild role and assumes the roles `cdk bootstrap` made:
    * the deploy role (CloudFormation) and the file-publishing role (assets). Nothing else.
    */
-  private grantAssumeBootstrapRoles(qualifier: string): void {
-    const roleArns = ['deploy', 'file-publishing'].map(
-      (role) =>
-        `arn:${this.partition}:iam::${this.account}:role/cdk-${qualifier}-${role}-role-${this.account}-${this.region}`,
-    );
+  private grantAssumeBootstrapRoles(): void {
+    const roleArns = ['deploy', 'file-publishing'].map((role) => this.bootstrapRoleArn(role));
     for (const project of this.deployers) {
       project.addToRolePolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: roleArns }));
     }

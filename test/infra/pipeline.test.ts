@@ -264,24 +264,40 @@ suite('Deploy and Smoke stages', () => {
     assert.ok(!providers.includes('ECS') && !providers.includes('CodeDeployToECS'), providers.join());
   });
 
-  test('cdk deploy may assume the deploy and file-publishing bootstrap roles, and nothing else', () => {
+  test('cdk deploy may assume the deploy and file-publishing bootstrap roles, the drift check the lookup role', () => {
     const assumers = grants().filter(
       ({ action, resources }) => action === 'sts:AssumeRole' && JSON.stringify(resources).includes('cdk-'),
     );
-    const deployRoles = ['UpdatePipeline', 'Deploy-Staging', 'Deploy-Production'].map((name) =>
-      roleOfProject(projectOf(stage(template, name).Actions[0]!)),
-    );
+    const roleOf = (name: string) => roleOfProject(projectOf(stage(template, name).Actions[0]!));
+    const deployRoles = ['UpdatePipeline', 'Deploy-Staging', 'Deploy-Production'].map(roleOf);
     assert.deepEqual(assumers.map(({ role }) => role).sort(), [...deployRoles].sort());
-    for (const { resources } of assumers) {
+    const bootstrapRole = (role: string) =>
+      `{"Fn::Join":["",["arn:aws:iam::",ACCOUNT,":role/cdk-hnb659fds-${role}-role-",ACCOUNT,"-eu-west-1"]]}`;
+    for (const { role, resources } of assumers) {
+      const drift = role !== roleOf('UpdatePipeline');
       assert.deepEqual(
         resources.map((arn) => JSON.stringify(arn).replace(/\{"Ref":"AWS::AccountId"\}/g, 'ACCOUNT')),
-        [
-          '{"Fn::Join":["",["arn:aws:iam::",ACCOUNT,":role/cdk-hnb659fds-deploy-role-",ACCOUNT,"-eu-west-1"]]}',
-          '{"Fn::Join":["",["arn:aws:iam::",ACCOUNT,":role/cdk-hnb659fds-file-publishing-role-",ACCOUNT,"-eu-west-1"]]}',
-        ],
+        ['deploy', 'file-publishing', ...(drift ? ['lookup'] : [])].map(bootstrapRole),
       );
     }
   });
+
+  for (const environment of ['Staging', 'Production']) {
+    test(`Deploy-${environment} checks its stacks for drift, as the lookup role, before cdk deploy`, () => {
+      const project = projectOf(stage(template, `Deploy-${environment}`).Actions[0]!);
+      const commands = buildSpecOf(template, project).phases.build!.commands;
+      const drift = commands.findIndex((command) => command.startsWith('bash infra/lib/pipeline/drift-check.sh'));
+      assert.equal(
+        commands[drift],
+        `bash infra/lib/pipeline/drift-check.sh 'ClockMirror-${environment}-*' -c connectionArn=${CONNECTION_ARN} ` +
+          '-c githubOwner=octo-org -c "imageTag=$IMAGE_TAG"',
+      );
+      assert.ok(drift < commands.findIndex((command) => command.startsWith('npx cdk deploy')));
+      const variables = (projectProperties(template, project).Environment as { EnvironmentVariables: unknown[] })
+        .EnvironmentVariables;
+      assert.match(JSON.stringify(variables), /"Name":"DRIFT_ROLE_ARN".*cdk-hnb659fds-lookup-role-/);
+    });
+  }
 });
 
 suite('self-update', () => {
