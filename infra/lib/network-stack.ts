@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CrossStackReferences, ReferenceStrength, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -55,6 +55,11 @@ export class NetworkStack extends Stack {
       ],
     });
     this.vpc = vpc;
+    // Exported: CloudFormation then refuses to delete or replace what a service stack runs in
+    // (docs/decisions/cross-stack-references.md).
+    for (const shared of [vpc, ...vpc.publicSubnets, ...vpc.privateSubnets]) {
+      CrossStackReferences.of(shared).produce(ReferenceStrength.STRONG);
+    }
     // restrictDefaultSecurityGroup: CDK's custom resource that empties the default security group's rules.
     const restrictDefaultSg = this.node.findChild('Custom::VpcRestrictDefaultSGCustomResourceProvider');
     acknowledgeControl(

@@ -12,7 +12,16 @@ import { addClockMirrorStacks } from '../../infra/lib/clock-mirror.ts';
 import { STAGING, type EnvironmentSettings } from '../../infra/lib/environments.ts';
 import { CERTIFICATE_ARN } from './helpers.ts';
 
-type TemplateJson = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
+type TemplateJson = {
+  Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+  Outputs?: Record<string, { Value: unknown; Export?: { Name: string } }>;
+};
+
+/** Export name to value: CloudFormation refuses to change an export that another stack imports. */
+const exportsOf = (template: TemplateJson) =>
+  Object.fromEntries(
+    Object.values(template.Outputs ?? {}).flatMap((o) => (o.Export === undefined ? [] : [[o.Export.Name, o.Value]])),
+  );
 
 /** Types a client connects to (a port, a target) or that hold data, names or addresses others depend on. */
 const PROTECTED = new Set([
@@ -114,6 +123,10 @@ suite('change safety: what a user is told to change replaces nothing bound to a 
       const disrupted = disruptions(before, after);
       assert.deepEqual(disrupted, expected);
       for (const line of disrupted) assert.ok(!PROTECTED.has(line.split(' ')[1]!), line);
+      // The strong cross-stack references hold: no export another stack imports changes.
+      for (const [stack, template] of Object.entries(before)) {
+        assert.deepEqual(exportsOf(after[stack]!), exportsOf(template), stack);
+      }
       // Same logical ids for every protected resource: nothing is renamed into a replacement.
       for (const [stack, template] of Object.entries(before)) {
         for (const [logicalId, resource] of Object.entries(template.Resources)) {
