@@ -35,9 +35,8 @@ export function acknowledgeLogBucket(bucket: s3.IBucket, writer: string): void {
       `${writer} writes each log object once and never overwrites it; versions would only keep copies of what ` +
       'the lifecycle rule expires.',
     s3_bucket_object_lock_enabled_check:
-      'These logs carry no tamper-proof retention requirement: locked objects would outlive the lifecycle expiry ' +
-      'that bounds their cost, and object lock can only be turned on when a bucket is created. An account that ' +
-      'needs immutable logs delivers them to its central log archive.',
+      'These logs carry no tamper-proof retention requirement, and locked objects would outlive the lifecycle ' +
+      'expiry that bounds their cost. An account that needs immutable logs delivers them to its central log archive.',
     s3_event_notifications_enabled_check:
       'Nothing reacts to a new log object: the logs are read on demand (Athena, the console) during an investigation.',
   };
