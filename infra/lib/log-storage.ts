@@ -6,18 +6,23 @@ import { acknowledgeControl } from './checks.ts';
 /** Control Tower's CT.CLOUDWATCH.PR.2 asks for at least a year; production and the pipeline keep that. */
 export const AUDIT_RETENTION = logs.RetentionDays.ONE_YEAR;
 
-/**
- * Acknowledges the retention control on a log group kept shorter than a year, which only an environment
- * that serves no real users chooses (environments.ts): its logs matter while a failed deploy is investigated.
- */
-export function acknowledgeShortRetention(logGroup: IConstruct, retention: logs.RetentionDays, what: string): void {
+/** Why an environment that serves no real users may keep its logs less than a year. */
+export const TEST_ENVIRONMENT_RETENTION =
+  'the setting of an environment that serves no real users: its logs matter while a failed deploy is ' +
+  'investigated, and a year of them would cost storage with no audit value. Production keeps a year.';
+
+/** Acknowledges the retention control on a log group kept shorter than a year, saying why. */
+export function acknowledgeShortRetention(
+  logGroup: IConstruct,
+  retention: logs.RetentionDays,
+  what: string,
+  why: string,
+): void {
   if (retention >= AUDIT_RETENTION) return;
   acknowledgeControl(
     logGroup,
     'cloudwatch_log_group_retention_period_check',
-    `${what} are kept ${retention} days, the setting of an environment that serves no real users: they matter ` +
-      'while a failed deploy is investigated, and a year of them would cost storage with no audit value. ' +
-      'Production and the pipeline keep a year.',
+    `${what} are kept ${retention} days, ${why}`,
   );
 }
 

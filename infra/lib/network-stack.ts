@@ -4,7 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { acknowledgeControl } from './checks.ts';
 import { logEncryptionKey } from './kms.ts';
-import { acknowledgeShortRetention } from './log-storage.ts';
+import { acknowledgeShortRetention, TEST_ENVIRONMENT_RETENTION } from './log-storage.ts';
 
 export interface NetworkStackProps extends StackProps {
   /**
@@ -76,7 +76,7 @@ export class NetworkStack extends Stack {
       removalPolicy,
       encryptionKey: logEncryptionKey(this, 'LogsKey', removalPolicy),
     });
-    acknowledgeShortRetention(flowLogGroup, retention, 'VPC flow logs');
+    acknowledgeShortRetention(flowLogGroup, retention, 'VPC flow logs', TEST_ENVIRONMENT_RETENTION);
     vpc.addFlowLog('FlowLog', {
       destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),
       trafficType: ec2.FlowLogTrafficType.ALL,

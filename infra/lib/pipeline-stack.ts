@@ -207,8 +207,8 @@ export class PipelineStack extends Stack {
     acknowledgeControl(
       project,
       'codebuild_project_environment_privileged_check',
-      'docker build needs the Docker daemon, which CodeBuild runs only in privileged mode. The project runs the ' +
-        "repository's own Dockerfile, from the branch the pipeline watches, on a fresh CodeBuild host each time.",
+      'docker build needs the Docker daemon, which CodeBuild runs only in privileged mode. The project builds ' +
+        "only the repository's own Dockerfile, from the branch the pipeline watches.",
     );
     const action = new actions.CodeBuildAction({
       actionName: 'Image',
@@ -384,7 +384,12 @@ export class PipelineStack extends Stack {
       removalPolicy: RemovalPolicy.DESTROY,
       encryptionKey: this.key,
     });
-    acknowledgeShortRetention(logGroup, this.logRetention, 'Build logs');
+    acknowledgeShortRetention(
+      logGroup,
+      this.logRetention,
+      'Build logs',
+      'as the logRetention prop of this stack asks, shorter than the year that the default keeps.',
+    );
     const project = new codebuild.PipelineProject(this, id, {
       buildSpec: codebuild.BuildSpec.fromObject(buildSpec),
       environment: {

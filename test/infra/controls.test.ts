@@ -14,9 +14,10 @@ import { acknowledgements, buildClockMirror, VARIANTS } from './helpers.ts';
 import { CONNECTION_ARN } from './pipeline-fixture.ts';
 
 /** The app as `cdk deploy` builds it with -c connectionArn=... -c githubOwner=...: both environments and the pipeline. */
-function buildWithPipeline() {
+function buildWithPipeline(logRetention?: logs.RetentionDays) {
   const built = buildClockMirror();
   new PipelineStack(built.app, 'ClockMirror-Pipeline', {
+    logRetention,
     env: { region: 'eu-west-1' },
     repository: built.stacks.registry.repository,
     connectionArn: CONNECTION_ARN,
@@ -97,6 +98,16 @@ suite('AWS CloudFormation validator and Control Tower controls', () => {
       production.filter((a) => /retention|deletion_protection|redirection/.test(a.id)).map((a) => a.id),
       [controlId('alb_http_to_https_redirection_check')],
     );
+  });
+
+  test('a pipeline told to keep build logs less than a year acknowledges it on each log group', () => {
+    const { app } = buildWithPipeline(logs.RetentionDays.THREE_MONTHS);
+    const retention = acknowledgements(app).filter(
+      (a) =>
+        a.path.startsWith('ClockMirror-Pipeline/') && a.id === controlId('cloudwatch_log_group_retention_period_check'),
+    );
+    assert.equal(retention.length, 7);
+    assert.match(retention[0]!.reason, /^Build logs are kept 90 days, as the logRetention prop of this stack asks/);
   });
 
   test('with a domain, port 80 redirects and needs no acknowledgement', () => {

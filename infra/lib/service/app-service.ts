@@ -10,7 +10,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { logEncryptionKey } from '../kms.ts';
-import { acknowledgeShortRetention } from '../log-storage.ts';
+import { acknowledgeShortRetention, TEST_ENVIRONMENT_RETENTION } from '../log-storage.ts';
 import { IMAGE_CONTRACT } from './image-contract.ts';
 
 export interface CanarySettings {
@@ -73,7 +73,7 @@ export class AppService extends Construct {
       removalPolicy: props.logRemovalPolicy,
       encryptionKey: logEncryptionKey(this, 'LogsKey', props.logRemovalPolicy),
     });
-    acknowledgeShortRetention(this.logGroup, props.logRetention, 'Container logs');
+    acknowledgeShortRetention(this.logGroup, props.logRetention, 'Container logs', TEST_ENVIRONMENT_RETENTION);
 
     const secrets: Record<string, ecs.Secret> = {};
     for (const [name, value] of Object.entries(props.runtimeConfig)) {
