@@ -8,7 +8,7 @@ import { LOG_LEVELS, type LogLevel } from '../../src/config.ts';
 import { AppService, type CanarySettings } from './service/app-service.ts';
 import { IMAGE_CONTRACT } from './service/image-contract.ts';
 import { PublicLoadBalancer, type HostedZoneAttributes } from './service/public-load-balancer.ts';
-import { METRIC_DELAY, ServiceAlarms } from './service/service-alarms.ts';
+import { evaluationWindow, METRIC_DELAY, ServiceAlarms } from './service/service-alarms.ts';
 
 export interface ServiceStackProps extends StackProps {
   /** From the network stack. */
@@ -115,11 +115,12 @@ export class ServiceStack extends Stack {
       alarmEmail: props.alarmEmail,
     });
 
-    const needed = alarms.rollbackWindow.plus(METRIC_DELAY);
-    if (settings.canary.bakeTime.toSeconds() < needed.toSeconds()) {
+    const minutes = (duration: Duration) => duration.toMinutes({ integral: false });
+    const slowest = Math.max(...alarms.rollbackAlarms.map((alarm) => minutes(evaluationWindow(alarm))));
+    if (minutes(settings.canary.bakeTime) < slowest + minutes(METRIC_DELAY)) {
       throw new Error(
-        `${id}: canary bakeTime ${settings.canary.bakeTime.toMinutes()} min is shorter than the rollback alarms need ` +
-          `to fire (${alarms.rollbackWindow.toMinutes()} min window + ${METRIC_DELAY.toMinutes()} min metric delay): ` +
+        `${id}: canary bakeTime ${minutes(settings.canary.bakeTime)} min is shorter than the rollback alarms need ` +
+          `to fire (${slowest} min window + ${minutes(METRIC_DELAY)} min metric delay): ` +
           'the traffic would move on before an alarm could roll the canary back',
       );
     }

@@ -45,8 +45,6 @@ export class ServiceAlarms extends Construct {
   public readonly unhealthyTargets: cloudwatch.Alarm;
   /** The alarms that roll a deployment back: the canary must bake long enough for each to fire. */
   public readonly rollbackAlarms: readonly cloudwatch.Alarm[];
-  /** The longest evaluation window (periods x evaluation periods) among the rollback alarms. */
-  public readonly rollbackWindow: Duration;
   /** Slow answers. Notifies only: latency during a deployment is not by itself a reason to roll back. */
   public readonly p99Latency: cloudwatch.Alarm;
 
@@ -157,7 +155,6 @@ export class ServiceAlarms extends Construct {
     });
 
     this.rollbackAlarms = [this.serverErrorRate, this.unhealthyTargets];
-    this.rollbackWindow = Duration.minutes(PERIOD.toMinutes() * ROLLBACK_EVALUATION_PERIODS);
 
     const notify = new actions.SnsAction(this.topic);
     for (const alarm of [this.serverErrorRate, this.unhealthyTargets, this.p99Latency]) {
@@ -165,4 +162,17 @@ export class ServiceAlarms extends Construct {
       alarm.addOkAction(notify);
     }
   }
+}
+
+/** How far back an alarm looks when it decides: its evaluation periods times its longest metric period. */
+export function evaluationWindow(alarm: cloudwatch.Alarm): Duration {
+  const cfn = alarm.node.defaultChild as cloudwatch.CfnAlarm;
+  const queries = (Array.isArray(cfn.metrics) ? cfn.metrics : []) as cloudwatch.CfnAlarm.MetricDataQueryProperty[];
+  const periods = [
+    cfn.period,
+    ...queries.map((query) => (query.metricStat as cloudwatch.CfnAlarm.MetricStatProperty | undefined)?.period),
+    ...queries.map((query) => query.period),
+  ].filter((period): period is number => typeof period === 'number');
+  if (periods.length === 0) throw new Error(`${alarm.node.path}: no metric period to compute the alarm's window from`);
+  return Duration.seconds((cfn.evaluationPeriods ?? 1) * Math.max(...periods));
 }
