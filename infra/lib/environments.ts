@@ -30,7 +30,11 @@ export const STAGING: EnvironmentSettings = {
     logLevel: 'info',
     // Staging exists to find problems quickly: a short canary.
     canary: { percent: 10, bakeTime: Duration.minutes(2) },
-    deploymentBakeTime: Duration.minutes(2),
+    // The synthetic check's alarm is the slowest rollback alarm (SYNTHETIC_CHECK_ALARM_WINDOW, 5 minutes): the old
+    // revision stays up for one run in that window, the run's retry, and CloudWatch's delay before the alarm fires.
+    deploymentBakeTime: Duration.minutes(10),
+    // One client IP: 1000 requests in 5 minutes, 3.3 a second. Set `mode: 'count'` for a first rollout.
+    webAcl: { mode: 'block', requestsPerIpPer5Minutes: 1000 },
     logRetention: logs.RetentionDays.TWO_WEEKS,
   },
 };
@@ -50,7 +54,10 @@ export const PRODUCTION: EnvironmentSettings = {
     maxTasks: 10,
     logLevel: 'info',
     canary: { percent: 10, bakeTime: Duration.minutes(5) },
-    deploymentBakeTime: Duration.minutes(5),
+    // As staging: one synthetic check window and its delays.
+    deploymentBakeTime: Duration.minutes(10),
+    // Clients behind one NAT share an address: 3000 requests in 5 minutes, 10 a second, per IP.
+    webAcl: { mode: 'block', requestsPerIpPer5Minutes: 3000 },
     deletionProtection: true,
     logRetention: logs.RetentionDays.THREE_MONTHS,
     logRemovalPolicy: RemovalPolicy.RETAIN,

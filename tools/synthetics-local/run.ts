@@ -1,0 +1,35 @@
+/**
+ * `npm run canary -- <service url>`: runs the canary's handler (infra/canary/check.ts) here, unchanged. A module
+ * resolution hook maps the runtime's module names, `Synthetics` and `SyntheticsLogger`, to the local stand-ins
+ * beside this file, as the Synthetics layer provides them in Lambda. Exits 0 when every step passed, 1 otherwise.
+ */
+import { registerHooks } from 'node:module';
+
+const RUNTIME_MODULES: Readonly<Record<string, string>> = {
+  Synthetics: new URL('synthetics.ts', import.meta.url).href,
+  SyntheticsLogger: new URL('logger.ts', import.meta.url).href,
+};
+
+registerHooks({
+  resolve(specifier, context, nextResolve) {
+    const url = RUNTIME_MODULES[specifier];
+    return url === undefined ? nextResolve(specifier, context) : { url, shortCircuit: true };
+  },
+});
+
+const [serviceUrl] = process.argv.slice(2);
+if (serviceUrl === undefined) {
+  console.error('usage: npm run canary -- <service url, e.g. http://127.0.0.1:8080>');
+  process.exit(2);
+}
+process.env.SERVICE_URL = serviceUrl;
+
+const { handler } = await import('../../infra/canary/check.ts');
+const { steps } = await import('./synthetics.ts');
+try {
+  await handler();
+  console.log(`PASSED: ${steps.map((step) => `${step.name} (${step.durationMs} ms)`).join(', ')}`);
+} catch (error) {
+  console.error(`FAILED: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+}
