@@ -1,9 +1,15 @@
 /**
- * `npm run canary -- <service url>`: runs the canary's handler (infra/canary/check.ts) here, unchanged. A module
- * resolution hook maps the runtime's module names, `Synthetics` and `SyntheticsLogger`, to the local stand-ins
- * beside this file, as the Synthetics layer provides them in Lambda. Exits 0 when every step passed, 1 otherwise.
+ * `npm run canary -- <service url>`: runs the canary here as Lambda runs it: the same CommonJS bundle of
+ * infra/canary/check.ts that the stack deploys, loaded as index.js and its `handler` called. A module resolution hook
+ * maps the runtime's module names, `Synthetics` and `SyntheticsLogger`, to the local stand-ins beside this file, as
+ * the Synthetics layer provides them in Lambda. Exits 0 when every step passed, 1 otherwise.
  */
-import { registerHooks } from 'node:module';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire, registerHooks } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleCheck } from '../../infra/canary/bundle.ts';
+import { steps } from './synthetics.ts';
 
 const RUNTIME_MODULES: Readonly<Record<string, string>> = {
   Synthetics: new URL('synthetics.ts', import.meta.url).href,
@@ -24,12 +30,16 @@ if (serviceUrl === undefined) {
 }
 process.env.SERVICE_URL = serviceUrl;
 
-const { handler } = await import('../../infra/canary/check.ts');
-const { steps } = await import('./synthetics.ts');
+const folder = mkdtempSync(join(tmpdir(), 'clock-mirror-canary-'));
+const script = join(folder, 'index.js');
+writeFileSync(script, bundleCheck());
 try {
+  const { handler } = createRequire(import.meta.url)(script) as { handler: () => Promise<void> };
   await handler();
   console.log(`PASSED: ${steps.map((step) => `${step.name} (${step.durationMs} ms)`).join(', ')}`);
 } catch (error) {
   console.error(`FAILED: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;
+} finally {
+  rmSync(folder, { recursive: true, force: true });
 }

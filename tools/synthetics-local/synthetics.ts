@@ -38,4 +38,6 @@ async function executeHttpStep(
   }
 }
 
+// Named and default: the bundle's CommonJS interop reads either shape.
+export { executeHttpStep };
 export default { executeHttpStep };

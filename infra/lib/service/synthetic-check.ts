@@ -5,9 +5,8 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as synthetics from 'aws-cdk-lib/aws-synthetics';
-import { buildSync } from 'esbuild';
 import { Construct } from 'constructs';
-import { ROOT } from '../../../tools/root.ts';
+import { bundleCheck } from '../../canary/bundle.ts';
 
 export interface SyntheticCheckProps {
   /** What the canary calls, e.g. https://clock.example.com: the load balancer, as clients reach it. */
@@ -150,22 +149,4 @@ function acknowledgeCanaryRole(role: iam.IRole): void {
         'encrypts nothing but its artifacts, so the wildcard actions reach nothing else.',
     );
   }
-}
-
-/** infra/canary/check.ts as one CommonJS file, the runtime's modules left to the runtime. */
-function bundleCheck(): string {
-  const result = buildSync({
-    absWorkingDir: ROOT,
-    entryPoints: ['infra/canary/check.ts'],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node22',
-    external: ['Synthetics', 'SyntheticsLogger'],
-    write: false,
-    legalComments: 'none',
-  });
-  const [output] = result.outputFiles;
-  if (output === undefined) throw new Error('esbuild produced no bundle of infra/canary/check.ts');
-  return output.text;
 }
