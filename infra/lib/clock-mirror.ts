@@ -33,6 +33,7 @@ export function addClockMirrorStacks(app: App, props: ClockMirrorProps): ClockMi
   const env = { region: REGION };
   const registry = new RegistryStack(app, `${APP_ID}-Registry`, {
     env,
+    environments: (props.environments ?? ENVIRONMENTS).map((settings) => settings.name),
     description: 'Clock Mirror: the ECR repository that every environment pulls from',
   });
   Tags.of(registry).add('Project', 'clock-mirror');

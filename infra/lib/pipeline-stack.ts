@@ -26,6 +26,7 @@ import {
   acknowledgeEcrLogin,
   acknowledgeNodeImage,
 } from './pipeline/acknowledgements.ts';
+import { tagDeployedSpec } from './pipeline/tag-deployed.ts';
 
 export interface PipelineStackProps extends StackProps {
   /** The image repository: Build pushes to it, the service stacks pull from it. */
@@ -110,9 +111,17 @@ export class PipelineStack extends Stack {
     this.addTest(source.artifact);
     const imageTag = this.addBuild(source, props.repository);
     const smoke = this.project('Smoke', smokeSpec(), { timeout: Duration.minutes(10) });
-    this.addEnvironment('Staging', prefix, source.artifact, imageTag, smoke);
+    // After a passed smoke test: tags the image deployed-<environment>-<time>, which the lifecycle policy keeps.
+    const tagDeployed = this.project('TagDeployed', tagDeployedSpec(), {
+      timeout: Duration.minutes(5),
+      // The CodeBuild image carries the AWS CLI, which the Node image lacks.
+      buildImage: codebuild.LinuxBuildImage.STANDARD_7_0,
+      environmentVariables: { REPOSITORY_NAME: { value: props.repository.repositoryName } },
+    });
+    props.repository.grant(tagDeployed, 'ecr:BatchGetImage', 'ecr:PutImage');
+    this.addEnvironment('Staging', prefix, source.artifact, imageTag, smoke, tagDeployed);
     if (props.requireApproval ?? true) this.addApproval();
-    this.addEnvironment('Production', prefix, source.artifact, imageTag, smoke);
+    this.addEnvironment('Production', prefix, source.artifact, imageTag, smoke, tagDeployed);
 
     this.grantAssumeBootstrapRoles(props.bootstrapQualifier ?? 'hnb659fds');
     this.pipeline.notifyOn('Failed', this.notificationTopic, {
@@ -215,6 +224,7 @@ export class PipelineStack extends Stack {
     source: codepipeline.Artifact,
     imageTag: string,
     smoke: codebuild.IProject,
+    tagDeployed: codebuild.IProject,
   ): void {
     const project = this.project(
       `Deploy${environment}`,
@@ -243,6 +253,16 @@ export class PipelineStack extends Stack {
           project: smoke,
           input: source,
           environmentVariables: { SERVICE_URL: { value: deploy.variable('SERVICE_URL') } },
+        }),
+        new actions.CodeBuildAction({
+          actionName: 'TagDeployed',
+          project: tagDeployed,
+          input: source,
+          runOrder: 2,
+          environmentVariables: {
+            IMAGE_TAG: { value: imageTag },
+            DEPLOY_ENVIRONMENT: { value: environment.toLowerCase() },
+          },
         }),
       ],
     });

@@ -167,7 +167,10 @@ suite('IAM', () => {
         if (where.includes('SyntheticCheckCanaryServiceRole')) {
           // The Synthetics runtime lists buckets before it uploads, and publishes its metrics in one namespace.
           const allowed = [['s3:ListAllMyBuckets'], ['cloudwatch:PutMetricData']];
-          assert.ok(allowed.some((a) => JSON.stringify(a) === JSON.stringify(actions(statement))), where);
+          assert.ok(
+            allowed.some((a) => JSON.stringify(a) === JSON.stringify(actions(statement))),
+            where,
+          );
           if (actions(statement)[0] === 'cloudwatch:PutMetricData') {
             assert.deepEqual((statement as { Condition?: unknown }).Condition, {
               StringEquals: { 'cloudwatch:namespace': 'CloudWatchSynthetics' },

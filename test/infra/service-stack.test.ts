@@ -448,7 +448,13 @@ suite('alarms', () => {
     const alarms = resourcesOfType(staging, 'AWS::CloudWatch::Alarm');
     assert.deepEqual(
       alarms.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')),
-      ['AlarmsServerErrorRate', 'AlarmsUnhealthyTargets', 'AlarmsP99Latency', 'SyntheticCheckFailed', 'WebAclBlockSpike'],
+      [
+        'AlarmsServerErrorRate',
+        'AlarmsUnhealthyTargets',
+        'AlarmsP99Latency',
+        'SyntheticCheckFailed',
+        'WebAclBlockSpike',
+      ],
     );
     for (const [, alarm] of alarms) {
       assert.deepEqual(alarm.Properties!.AlarmActions, [topic()]);
