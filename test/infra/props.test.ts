@@ -174,10 +174,10 @@ suite('the network stack', () => {
 });
 
 suite('the registry stack', () => {
-  test('refuses to keep no image', () => {
+  test('refuses to keep no deployed image', () => {
     assert.throws(
-      () => new RegistryStack(app, `Registry${++serial}`, { env, maxImageCount: 0 }),
-      /maxImageCount must be a whole number of at least 1, got 0/,
+      () => new RegistryStack(app, `Registry${++serial}`, { env, deployedImagesKept: 0 }),
+      /deployedImagesKept must be a whole number from 1, got 0/,
     );
   });
 });

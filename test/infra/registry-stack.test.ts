@@ -94,13 +94,6 @@ test('the deployed tags the rules keep are the ones the pipeline writes', () => 
   assert.equal(deployedTagPrefix('staging'), 'deployed-staging-');
 });
 
-test('a count of deployed images below 1 throws', () => {
-  assert.throws(
-    () => new RegistryStack(app, 'None', { environments: ['staging'], deployedImagesKept: 0 }),
-    /deployedImagesKept must be a whole number from 1, got 0/,
-  );
-});
-
 test('no repository policy: only IAM principals of this account, through grants, can pull or push', () => {
   assert.equal(onlyResource(template, 'AWS::ECR::Repository').Properties!.RepositoryPolicyText, undefined);
 });

@@ -47,7 +47,7 @@ function alarmMetrics(properties: Record<string, unknown>): number {
 function runsPerMonth(expression: string): number {
   const match = /^rate\((\d+) (minute|minutes|hour|hours)\)$/.exec(expression);
   if (!match) throw new Error(`cannot count the runs of schedule ${JSON.stringify(expression)}`);
-  const minutes = Number(match[1]) * (match[2]!.startsWith('hour') ? 60 : 1);
+  const minutes = Number(match[1]) * (match[2]?.startsWith('hour') === true ? 60 : 1);
   return (HOURS_PER_MONTH * 60) / minutes;
 }
 
@@ -117,7 +117,7 @@ export function estimateEnvironment(
   );
 
   const isWafLogs = (r: { Properties?: Record<string, unknown> }) =>
-    String(r.Properties?.LogGroupName ?? '').startsWith('aws-waf-logs-');
+    typeof r.Properties?.LogGroupName === 'string' && r.Properties.LogGroupName.startsWith('aws-waf-logs-');
   const serviceLogGroups = resources([stacks.service], 'AWS::Logs::LogGroup');
   const wafLogGroups = serviceLogGroups.filter(isWafLogs);
   const appGroups = serviceLogGroups.filter((r) => !isWafLogs(r));
