@@ -61,6 +61,27 @@ suite('synthetic check', () => {
     assert.equal(subnets.length, 2);
     for (const subnet of subnets) assert.match(subnet, /PrivateSubnet/);
     assert.ok((canary.DependsOn as string[]).includes(find(staging, 'AWS::ECS::Service', 'AppService')[0]), canaryId);
+    const [groupId, group] = find(staging, 'AWS::EC2::SecurityGroup', 'SyntheticCheckSecurityGroup');
+    assert.deepEqual((props.VPCConfig as { SecurityGroupIds: unknown[] }).SecurityGroupIds, [
+      { 'Fn::GetAtt': [groupId, 'GroupId'] },
+    ]);
+    assert.deepEqual(
+      (
+        group.Properties!.SecurityGroupEgress as {
+          FromPort: number;
+          ToPort: number;
+          CidrIp: string;
+          IpProtocol: string;
+        }[]
+      )
+        .map(({ FromPort, ToPort, CidrIp, IpProtocol }) => [IpProtocol, FromPort, ToPort, CidrIp])
+        .sort(),
+      [
+        ['tcp', 443, 443, '0.0.0.0/0'],
+        ['tcp', 80, 80, '0.0.0.0/0'],
+      ],
+    );
+    assert.equal(group.Properties!.SecurityGroupIngress, undefined);
   });
 
   test('its artifacts: KMS with its own key, versioned, access-logged, expiring, private', () => {

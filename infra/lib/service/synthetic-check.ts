@@ -1,6 +1,6 @@
 import { Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -51,6 +51,10 @@ export class SyntheticCheck extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const retention = props.artifactRetention ?? Duration.days(14);
+    // Meets the Control Tower S3 proactive controls CT.S3.PR.1 (public access block), .2 (access logging), .3, .6 and
+    // .11 (versioning, lifecycle), .8 (TLS only) and .10 (SSE-KMS). Two it does not, on purpose: .4 (event
+    // notifications), which nothing would consume, and .9 (Object Lock), which makes every PUT carry a checksum
+    // header that Synthetics' uploads are not documented to send, and would hold diagnostics the lifecycle expires.
     this.artifactsBucket = new s3.Bucket(this, 'Artifacts', {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: key,
@@ -78,6 +82,14 @@ export class SyntheticCheck extends Construct {
     // Named here, not by CloudFormation, so that the alarm names the canary without referencing it: the service lists
     // the alarm while the canary waits for the service (ServiceStack). Synthetics allows 21 characters.
     const canaryName = Names.uniqueResourceName(this, { maxLength: 21, separator: '-' }).toLowerCase();
+    // Out to the load balancer (HTTP or HTTPS), S3 and CloudWatch (HTTPS); nothing may connect in.
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: 'Synthetic check: HTTP and HTTPS out, nothing in',
+      allowAllOutbound: false,
+    });
+    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS: the service, S3 and CloudWatch');
+    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'HTTP: the service without a certificate');
     this.canary = new synthetics.Canary(this, 'Canary', {
       canaryName,
       runtime: CANARY_RUNTIME,
@@ -94,6 +106,7 @@ export class SyntheticCheck extends Construct {
       failureRetentionPeriod: retention,
       vpc: props.vpc,
       vpcSubnets: { subnets: props.vpc.privateSubnets },
+      securityGroups: [securityGroup],
       provisionedResourceCleanup: true,
     });
 
