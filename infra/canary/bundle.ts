@@ -1,5 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
-import { ROOT } from '../../tools/root.ts';
+
+/** The repository root: esbuild writes paths relative to it into the bundle, so the bundle is the same from any cwd. */
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
  * infra/canary/check.ts as one CommonJS file, the Lambda function's index.js, with the Synthetics runtime's modules
