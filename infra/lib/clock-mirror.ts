@@ -34,6 +34,7 @@ export function addClockMirrorStacks(app: App, props: ClockMirrorProps): ClockMi
   Tags.of(app).add('Project', 'clock-mirror');
   const registry = new RegistryStack(app, `${APP_ID}-Registry`, {
     env,
+    environments: (props.environments ?? ENVIRONMENTS).map((settings) => settings.name),
     description: 'Clock Mirror: the ECR repository that every environment pulls from',
   });
 

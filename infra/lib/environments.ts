@@ -29,9 +29,12 @@ export const STAGING: EnvironmentSettings = {
     minTasks: 2,
     maxTasks: 4,
     logLevel: 'info',
-    // As short as the rollback alarms allow: a 3-minute window plus 2 minutes of metric delay.
-    canary: { percent: 10, bakeTime: Duration.minutes(5) },
-    deploymentBakeTime: Duration.minutes(2),
+    // The slowest rollback alarm is the synthetic check's (a 5-minute window): each bake covers that window, the
+    // run's retry and CloudWatch's metric delay, so an alarm can still roll the deployment back.
+    canary: { percent: 10, bakeTime: Duration.minutes(10) },
+    deploymentBakeTime: Duration.minutes(10),
+    // One client IP: 1000 requests in 5 minutes, 3.3 a second. Set `mode: 'count'` for a first rollout.
+    webAcl: { mode: 'block', requestsPerIpPer5Minutes: 1000 },
     // Test traffic only: two weeks covers the investigation of a failed deploy.
     logRetention: logs.RetentionDays.TWO_WEEKS,
   },
@@ -51,8 +54,11 @@ export const PRODUCTION: EnvironmentSettings = {
     minTasks: 2,
     maxTasks: 10,
     logLevel: 'info',
-    canary: { percent: 10, bakeTime: Duration.minutes(5) },
-    deploymentBakeTime: Duration.minutes(5),
+    // As staging: one synthetic check window and its delays.
+    canary: { percent: 10, bakeTime: Duration.minutes(10) },
+    deploymentBakeTime: Duration.minutes(10),
+    // Clients behind one NAT share an address: 3000 requests in 5 minutes, 10 a second, per IP.
+    webAcl: { mode: 'block', requestsPerIpPer5Minutes: 3000 },
     deletionProtection: true,
     logRetention: AUDIT_RETENTION,
     logRemovalPolicy: RemovalPolicy.RETAIN,

@@ -29,6 +29,7 @@ import {
 import { acknowledgeControl } from './checks.ts';
 import { allowLogGroupsOfThisAccount, denyGrantsOutsideAwsServices } from './kms.ts';
 import { AUDIT_RETENTION, acknowledgeLogBucket, acknowledgeShortRetention } from './log-storage.ts';
+import { tagDeployedSpec } from './pipeline/tag-deployed.ts';
 
 export interface PipelineStackProps extends StackProps {
   /** The image repository: Build pushes to it, the service stacks pull from it. */
@@ -117,9 +118,17 @@ export class PipelineStack extends Stack {
     this.addTest(source.artifact);
     const imageTag = this.addBuild(source, props.repository);
     const smoke = this.project('Smoke', smokeSpec(), { timeout: Duration.minutes(10) });
-    this.addEnvironment('Staging', prefix, source.artifact, imageTag, smoke);
+    // After a passed smoke test: tags the image deployed-<environment>-<time>, which the lifecycle policy keeps.
+    const tagDeployed = this.project('TagDeployed', tagDeployedSpec(), {
+      timeout: Duration.minutes(5),
+      // The CodeBuild image carries the AWS CLI, which the Node image lacks.
+      buildImage: codebuild.LinuxBuildImage.STANDARD_7_0,
+      environmentVariables: { REPOSITORY_NAME: { value: props.repository.repositoryName } },
+    });
+    props.repository.grant(tagDeployed, 'ecr:BatchGetImage', 'ecr:PutImage');
+    this.addEnvironment('Staging', prefix, source.artifact, imageTag, smoke, tagDeployed);
     if (props.requireApproval ?? true) this.addApproval();
-    this.addEnvironment('Production', prefix, source.artifact, imageTag, smoke);
+    this.addEnvironment('Production', prefix, source.artifact, imageTag, smoke, tagDeployed);
 
     this.grantAssumeBootstrapRoles();
     this.pipeline.notifyOn('Failed', this.notificationTopic, {
@@ -228,6 +237,7 @@ export class PipelineStack extends Stack {
     source: codepipeline.Artifact,
     imageTag: string,
     smoke: codebuild.IProject,
+    tagDeployed: codebuild.IProject,
   ): void {
     const project = this.project(
       `Deploy${environment}`,
@@ -264,6 +274,16 @@ export class PipelineStack extends Stack {
           project: smoke,
           input: source,
           environmentVariables: { SERVICE_URL: { value: deploy.variable('SERVICE_URL') } },
+        }),
+        new actions.CodeBuildAction({
+          actionName: 'TagDeployed',
+          project: tagDeployed,
+          input: source,
+          runOrder: 2,
+          environmentVariables: {
+            IMAGE_TAG: { value: imageTag },
+            DEPLOY_ENVIRONMENT: { value: environment.toLowerCase() },
+          },
         }),
       ],
     });

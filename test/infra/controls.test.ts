@@ -88,6 +88,10 @@ suite('AWS CloudFormation validator and Control Tower controls', () => {
       'ClockMirror-*-Service/LoadBalancer/LoadBalancer elbv2_deletion_protection_enabled_check',
       // Without a domain only: with one, port 80 redirects to 443.
       'ClockMirror-*-Service/LoadBalancer/LoadBalancer/Http alb_http_to_https_redirection_check',
+      'ClockMirror-*-Service/SyntheticCheck/Artifacts s3_bucket_object_lock_enabled_check',
+      'ClockMirror-*-Service/SyntheticCheck/Artifacts s3_event_notifications_enabled_check',
+      // Staging only, as the container logs.
+      'ClockMirror-*-Service/WebAcl/Logs cloudwatch_log_group_retention_period_check',
       'ClockMirror-Pipeline/Artifacts s3_bucket_object_lock_enabled_check',
       'ClockMirror-Pipeline/Artifacts s3_event_notifications_enabled_check',
       ...LOG_BUCKET.map((rule) => `ClockMirror-Pipeline/ArtifactsAccessLogs ${rule}`),
@@ -106,7 +110,7 @@ suite('AWS CloudFormation validator and Control Tower controls', () => {
       (a) =>
         a.path.startsWith('ClockMirror-Pipeline/') && a.id === controlId('cloudwatch_log_group_retention_period_check'),
     );
-    assert.equal(retention.length, 7);
+    assert.equal(retention.length, 8);
     assert.match(retention[0]!.reason, /^Build logs are kept 90 days, as the logRetention prop of this stack asks/);
   });
 

@@ -213,13 +213,28 @@ suite('Build stage', () => {
     assert.match(JSON.stringify(variables[0]!.Value), /"StackName":"Registry".*\.dkr\.ecr\./);
   });
 
-  test('only the image project may push images, and only to our repository', () => {
+  test('only the image project may push images, TagDeployed only tag them, and only in our repository', () => {
     const pushActions = ['ecr:PutImage', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload'];
     const pushers = grants().filter(({ action }) => pushActions.includes(action) || action === 'ecr:*');
-    assert.deepEqual(pushers.map(({ action }) => action).sort(), [...pushActions].sort());
+    const tagDeployed = roleOfProject(projectOf(stage(template, 'Smoke-Staging').Actions[1]!));
+    assert.deepEqual(
+      pushers
+        .filter(({ role }) => role !== tagDeployed)
+        .map(({ action }) => action)
+        .sort(),
+      [...pushActions].sort(),
+    );
+    // PutImage with a manifest ECR already holds adds a tag; without layer uploads no new image can be made.
+    assert.deepEqual(
+      grants()
+        .filter(({ role, action }) => role === tagDeployed && action.startsWith('ecr:'))
+        .map(({ action }) => action)
+        .sort(),
+      ['ecr:BatchGetImage', 'ecr:PutImage'],
+    );
     const repositoryArn = { 'Fn::GetAtt': [registry.getLogicalId(repository.node.defaultChild as CfnResource), 'Arn'] };
     for (const { role, resources } of pushers) {
-      assert.equal(role, roleOfProject(buildProject));
+      assert.equal(role, role === tagDeployed ? tagDeployed : roleOfProject(buildProject));
       assert.deepEqual(resources.map(registryValue), [repositoryArn]);
     }
     // docker login is the one ECR call with no resource-level permission.
@@ -256,6 +271,28 @@ suite('Deploy and Smoke stages', () => {
       assert.equal(smoke!.ActionTypeId.Provider, 'CodeBuild');
       assert.deepEqual(actionEnvironment(smoke!), { SERVICE_URL: `#{Deploy${environment}.SERVICE_URL}` });
       assert.ok(commandsOf(buildSpecOf(template, projectOf(smoke!))).includes('npm run smoke -- "$SERVICE_URL"'));
+    });
+
+    test(`after a passed Smoke-${environment}, TagDeployed tags the image Build pushed deployed-${environment.toLowerCase()}-*`, () => {
+      const [first, tag, ...rest] = stage(template, `Smoke-${environment}`).Actions;
+      assert.deepEqual(rest, []);
+      assert.equal(first!.RunOrder, 1);
+      // A later runOrder runs only once every action before it in the stage succeeded.
+      assert.equal(tag!.Name, 'TagDeployed');
+      assert.equal(tag!.RunOrder, 2);
+      assert.deepEqual(actionEnvironment(tag!), {
+        IMAGE_TAG: '#{Build.IMAGE_TAG}',
+        DEPLOY_ENVIRONMENT: environment.toLowerCase(),
+      });
+      assert.deepEqual(commandsOf(buildSpecOf(template, projectOf(tag!))), ['bash infra/lib/pipeline/tag-deployed.sh']);
+      const { Environment } = projectProperties(template, projectOf(tag!)) as {
+        Environment: { Image: string; EnvironmentVariables: { Name: string }[] };
+      };
+      assert.equal(Environment.Image, 'aws/codebuild/standard:7.0');
+      assert.deepEqual(
+        Environment.EnvironmentVariables.map(({ Name }) => Name),
+        ['REPOSITORY_NAME'],
+      );
     });
   }
 
@@ -337,7 +374,7 @@ suite('safety: encryption, logs, timeouts, notifications', () => {
 
   test('every CodeBuild project has the KMS key, a timeout and its own encrypted log group, kept a year', () => {
     const projects = resourcesOfType(template, 'AWS::CodeBuild::Project');
-    assert.equal(projects.length, 7);
+    assert.equal(projects.length, 8);
     const logGroups = new Map(
       resourcesOfType(template, 'AWS::Logs::LogGroup').map(([id, group]) => [id, group.Properties!]),
     );

@@ -127,11 +127,11 @@ const INVALID_SERVICES: [string, ServiceSettings, RegExp][] = [
   [
     'a canary that moves on before its rollback alarms can fire',
     { canary: { percent: 10, bakeTime: Duration.minutes(4) } },
-    /canary bakeTime 4 min is shorter than the rollback alarms need to fire \(3 min window \+ 2 min metric delay\)/,
+    /canary bakeTime 4 min is shorter than the rollback alarms need to fire \(5 min window \+ 2 min metric delay\)/,
   ],
   [
     'a canary share ECS does not accept',
-    { canary: { percent: 0, bakeTime: Duration.minutes(5) } },
+    { canary: { percent: 0, bakeTime: Duration.minutes(10) } },
     /Canary deployment stepPercent must be between 0\.1 and 100\.0, received 0/,
   ],
 ];
@@ -189,10 +189,10 @@ suite('the network stack', () => {
 });
 
 suite('the registry stack', () => {
-  test('refuses to keep no image', () => {
+  test('refuses to keep no deployed image', () => {
     assert.throws(
-      () => new RegistryStack(app, `Registry${++serial}`, { env, maxImageCount: 0 }),
-      /maxImageCount must be a whole number of at least 1, got 0/,
+      () => new RegistryStack(app, `Registry${++serial}`, { env, deployedImagesKept: 0 }),
+      /deployedImagesKept must be a whole number from 1, got 0/,
     );
   });
 });

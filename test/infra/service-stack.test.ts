@@ -124,7 +124,10 @@ suite('task definition', () => {
   });
 
   test('the execution role reads exactly the four parameters and pulls only from our repository', () => {
-    const policy = onlyResource(staging, 'AWS::IAM::Policy').Properties!.PolicyDocument as {
+    const [, executionPolicy] = resourcesOfType(staging, 'AWS::IAM::Policy').find(([id]) =>
+      id.startsWith('AppTaskDefinitionExecutionRoleDefaultPolicy'),
+    )!;
+    const policy = executionPolicy.Properties!.PolicyDocument as {
       Statement: { Action: string | string[]; Resource: unknown }[];
     };
     const ssm = policy.Statement.find((s) => [s.Action].flat().includes('ssm:GetParameters'))!;
@@ -150,20 +153,20 @@ suite('service', () => {
     staging.hasResourceProperties('AWS::ECS::Service', {
       DeploymentConfiguration: Match.objectLike({
         Strategy: 'CANARY',
-        CanaryConfiguration: { CanaryPercent: 10, CanaryBakeTimeInMinutes: 5 },
-        BakeTimeInMinutes: 2,
+        CanaryConfiguration: { CanaryPercent: 10, CanaryBakeTimeInMinutes: 10 },
+        BakeTimeInMinutes: 10,
       }),
     });
     production.hasResourceProperties('AWS::ECS::Service', {
       DeploymentConfiguration: Match.objectLike({
         Strategy: 'CANARY',
-        CanaryConfiguration: { CanaryPercent: 10, CanaryBakeTimeInMinutes: 5 },
-        BakeTimeInMinutes: 5,
+        CanaryConfiguration: { CanaryPercent: 10, CanaryBakeTimeInMinutes: 10 },
+        BakeTimeInMinutes: 10,
       }),
     });
   });
 
-  test('rolls back on the 5xx-rate and unhealthy-target alarms, and on the circuit breaker', () => {
+  test('rolls back on the 5xx-rate, unhealthy-target and synthetic check alarms, and on the circuit breaker', () => {
     staging.hasResourceProperties('AWS::ECS::Service', {
       DeploymentConfiguration: Match.objectLike({
         Alarms: {
@@ -172,6 +175,7 @@ suite('service', () => {
           AlarmNames: [
             ref(staging, 'AWS::CloudWatch::Alarm', 'AlarmsServerErrorRate'),
             ref(staging, 'AWS::CloudWatch::Alarm', 'AlarmsUnhealthyTargets'),
+            ref(staging, 'AWS::CloudWatch::Alarm', 'SyntheticCheckFailed'),
           ],
         },
         DeploymentCircuitBreaker: { Enable: true, Rollback: true },
@@ -455,11 +459,17 @@ suite('autoscaling', () => {
 suite('alarms', () => {
   const topic = () => ref(staging, 'AWS::SNS::Topic', 'AlarmsTopic');
 
-  test('three alarms, each notifying the SNS topic when it fires and when it clears', () => {
+  test('five alarms, each notifying the SNS topic when it fires and when it clears', () => {
     const alarms = resourcesOfType(staging, 'AWS::CloudWatch::Alarm');
     assert.deepEqual(
       alarms.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')),
-      ['AlarmsServerErrorRate', 'AlarmsUnhealthyTargets', 'AlarmsP99Latency'],
+      [
+        'AlarmsServerErrorRate',
+        'AlarmsUnhealthyTargets',
+        'AlarmsP99Latency',
+        'SyntheticCheckFailed',
+        'WebAclBlockSpike',
+      ],
     );
     for (const [, alarm] of alarms) {
       assert.deepEqual(alarm.Properties!.AlarmActions, [topic()]);

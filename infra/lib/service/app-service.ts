@@ -5,6 +5,7 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -59,6 +60,8 @@ export class AppService extends Construct {
   public readonly taskDefinition: ecs.FargateTaskDefinition;
   public readonly service: ecs.FargateService;
   public readonly logGroup: logs.LogGroup;
+  /** Encrypts the container logs; other log groups of the stack may share it. */
+  public readonly logKey: kms.IKey;
 
   constructor(scope: Construct, id: string, props: AppServiceProps) {
     super(scope, id);
@@ -68,10 +71,11 @@ export class AppService extends Construct {
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
     });
 
+    this.logKey = logEncryptionKey(this, 'LogsKey', props.logRemovalPolicy);
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,
       removalPolicy: props.logRemovalPolicy,
-      encryptionKey: logEncryptionKey(this, 'LogsKey', props.logRemovalPolicy),
+      encryptionKey: this.logKey,
     });
     acknowledgeShortRetention(this.logGroup, props.logRetention, 'Container logs', TEST_ENVIRONMENT_RETENTION);
 
