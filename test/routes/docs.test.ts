@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { buildApp, type App } from '../src/app.ts';
+import { buildApp, type App } from '../../src/app.ts';
 
 let app: App;
 let document: Record<string, any>;
@@ -48,6 +48,6 @@ test('the health check is documented; the raw document route is not', () => {
 });
 
 test('the version is the package version', async () => {
-  const { default: pkg } = await import('../package.json', { with: { type: 'json' } });
+  const { default: pkg } = await import('../../package.json', { with: { type: 'json' } });
   assert.equal(document.info.version, pkg.version);
 });

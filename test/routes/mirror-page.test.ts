@@ -1,9 +1,9 @@
 import { after, before, suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Script } from 'node:vm';
-import { buildApp, type App } from '../src/app.ts';
-import { SECURITY_HEADERS } from '../src/headers.ts';
-import { angleBetween, drawnHands, type DrawnHands, isWellFormedXml } from './helpers/clock-geometry.ts';
+import { buildApp, type App } from '../../src/app.ts';
+import { SECURITY_HEADERS } from '../../src/headers.ts';
+import { angleBetween, drawnHands, type DrawnHands, isWellFormedXml } from '../helpers/clock-geometry.ts';
 
 let app: App;
 before(async () => {
