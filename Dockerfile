@@ -20,9 +20,10 @@ USER node
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY scripts/build.ts scripts/warm-compile-cache.ts ./scripts/
-COPY tools/root.ts ./tools/
+COPY tools/root.ts tools/server-process.ts ./tools/
 COPY src ./src
 RUN npm run build
+RUN node scripts/warm-compile-cache.ts
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production

@@ -8,7 +8,9 @@
  *   with Fastify's standalone compilers, which hand over each validator's and serialiser's source, and the bundle gets
  *   a generated module holding those functions in place of src/precompiled-schemas.ts.
  * - Swagger UI's browser assets are files it serves, not code, so they are copied to dist/swagger-ui.
- * - The compile cache is warmed (scripts/warm-compile-cache.ts).
+ *
+ * It starts no server: the image's build stage warms V8's compile cache afterwards (scripts/warm-compile-cache.ts),
+ * and `npm start` fills the same cache on its first run.
  */
 import { cpSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -18,7 +20,6 @@ import { StandaloneSerializer } from '@fastify/fast-json-stringify-compiler';
 import { build, type Plugin } from 'esbuild';
 import { buildApp } from '../src/app.ts';
 import { ROOT } from '../tools/root.ts';
-import { warmCompileCache } from './warm-compile-cache.ts';
 
 const DIST = join(ROOT, 'dist');
 
@@ -58,8 +59,6 @@ await build({
 
 const swaggerUi = dirname(createRequire(import.meta.url).resolve('@fastify/swagger-ui/package.json'));
 cpSync(join(swaggerUi, 'static'), join(DIST, 'swagger-ui'), { recursive: true });
-
-await warmCompileCache(ROOT);
 
 /**
  * Which schema a compiled function is for, as Fastify describes it when it asks for one: the route, and the part of

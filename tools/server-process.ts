@@ -18,7 +18,7 @@ export interface ServerProcess {
 export interface StartOptions {
   /** Extra environment; PORT=0 and HOST=127.0.0.1 are the defaults. */
   readonly env?: Readonly<Record<string, string>>;
-  /** Command and arguments after the Node binary. @default ['dist/server.js'] (what `npm start` and the image run) */
+  /** Command and arguments after the Node binary. @default ['dist/server.js'] (the bundle; `npm start` and the image add NODE_FLAGS) */
   readonly args?: readonly string[];
   /** @default the repository root */
   readonly cwd?: string;
@@ -30,9 +30,8 @@ export interface StartOptions {
 }
 
 /**
- * Starts the built service the way `npm start` does (`node dist/server.js`),
- * on an ephemeral loopback port, and resolves once it logs where it listens.
- * Run `npm run build` first (npm test does, in pretest).
+ * Starts the built service (`node dist/server.js`, or `args`) on an ephemeral loopback port, and resolves once it
+ * logs where it listens. Run `npm run build` first (npm test does, in pretest).
  */
 export async function startServerProcess(options: StartOptions = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...(options.args ?? ['dist/server.js'])], {
