@@ -19,6 +19,7 @@ interface Step {
   readonly uses?: string;
   readonly run?: string;
   readonly with?: Record<string, unknown>;
+  readonly env?: Record<string, unknown>;
   readonly if?: string;
 }
 
@@ -92,16 +93,23 @@ suite('ci.yml', () => {
     assert.ok(job.steps[0]!.uses?.startsWith('actions/checkout@'));
   });
 
-  test('runs the npm steps of .ci/run, in the same order, after installing Debian Chromium', () => {
-    const ciRun = read('.ci/run')
+  test('runs the npm steps of .ci/run, in the same order, after installing Debian Chromium, keeping the reports', () => {
+    const lines = read('.ci/run')
       .split('\n')
-      .map((line) => line.trim())
-      .filter((line) => line.startsWith('npm '));
+      .map((line) => line.trim());
+    const ciRun = lines.filter((line) => line.startsWith('npm '));
+    // .ci/run runs the README's test command; the workflow runs the same suites and keeps their reports.
     assert.deepEqual(ciRun, ['npm ci --no-audit --no-fund', 'npm run lint', 'npm run typecheck', 'npm test']);
     const npmSteps = runs.filter((run) => run.startsWith('npm '));
-    assert.deepEqual(npmSteps.slice(0, ciRun.length), ciRun);
+    assert.deepEqual(npmSteps.slice(0, ciRun.length), [...ciRun.slice(0, -1), 'npm run test:ci']);
     const chromium = runs.findIndex((run) => /apt-get install .*\bchromium\b/.test(run));
-    assert.ok(chromium >= 0 && chromium < runs.indexOf('npm test'));
+    assert.ok(chromium >= 0 && chromium < runs.indexOf('npm run test:ci'));
+  });
+
+  test('a missing browser fails the tests instead of skipping them, in .ci/run and in the workflow', () => {
+    assert.ok(read('.ci/run').split('\n').includes('export REQUIRE_BROWSER=1'));
+    const testStep = job.steps.find((step) => step.run === 'npm run test:ci');
+    assert.deepEqual(testStep?.env, { REQUIRE_BROWSER: 1 });
   });
 
   test('then synthesises the CDK app, where cdk-nag runs', () => {

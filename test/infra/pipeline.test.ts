@@ -152,9 +152,9 @@ suite('Test stage', () => {
     ]);
   });
 
-  test('UnitTest installs Debian Chromium, runs npm test and publishes JUnit and LCOV coverage to report groups', () => {
+  test('UnitTest installs Debian Chromium, runs the tests with reports and publishes JUnit and LCOV coverage to report groups', () => {
     const spec = buildSpecOf(template, projectOf(unitTest!));
-    assert.deepEqual(spec.phases.build?.commands, ['npm test']);
+    assert.deepEqual(spec.phases.build?.commands, ['REQUIRE_BROWSER=1 npm run test:ci']);
     assert.match(spec.phases.install!.commands[0]!, /apt-get install .*chromium/);
     const groups = Object.fromEntries(
       resourcesOfType(template, 'AWS::CodeBuild::ReportGroup').map(([id, group]) => [group.Properties!.Type, id]),
