@@ -1,6 +1,6 @@
 import { suite, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IMAGE_CONTRACT } from '../../infra/lib/service/image-contract.ts';
 import { COMPILE_CACHE, NODE_FLAGS } from '../../scripts/warm-compile-cache.ts';
