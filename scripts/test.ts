@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT } from '../tools/root.ts';
 
-const { values, positionals } = parseArgs({ options: { ci: { type: 'boolean', default: false } }, allowPositionals: true });
+const { values, positionals } = parseArgs({
+  options: { ci: { type: 'boolean', default: false } },
+  allowPositionals: true,
+});
 
 const reports = join(ROOT, 'reports');
 if (values.ci) mkdirSync(reports, { recursive: true });

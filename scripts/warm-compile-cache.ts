@@ -32,7 +32,7 @@ export async function warmCompileCache(appDir: string): Promise<void> {
     env: { ...COMPILE_CACHE, NODE_ENV: 'production' },
   });
   try {
-    const [mirrorTime, actualTime] = WORKED_EXAMPLES[0]!;
+    const [mirrorTime, actualTime] = WORKED_EXAMPLES[0];
     const body = await (await fetch(`${server.url}/clock?mirror_time=${mirrorTime}`)).json();
     if (JSON.stringify(body) !== JSON.stringify({ mirror_time: mirrorTime, actual_time: actualTime }))
       throw new Error(`the bundle answered ${JSON.stringify(body)}`);

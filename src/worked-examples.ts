@@ -1,5 +1,8 @@
-/** The puzzle's worked examples: what the mirror shows, and the real time. The unit tests and the smoke test share them. */
-export const WORKED_EXAMPLES: ReadonlyArray<readonly [mirrorTime: string, actualTime: string]> = [
+/**
+ * The puzzle's worked examples, the one place they are written: what the mirror shows, and the real time. The API's
+ * documented examples, the unit tests, the smoke test and the compile-cache warm-up use them.
+ */
+export const WORKED_EXAMPLES = [
   ['12:22', '11:38'],
   ['05:25', '06:35'],
   ['01:50', '10:10'],
@@ -10,4 +13,4 @@ export const WORKED_EXAMPLES: ReadonlyArray<readonly [mirrorTime: string, actual
   ['11:00', '01:00'],
   ['12:00', '12:00'],
   ['06:00', '06:00'],
-];
+] as const satisfies ReadonlyArray<readonly [mirrorTime: string, actualTime: string]>;
