@@ -1,18 +1,14 @@
-import { after, before, suite, test } from 'node:test';
+import { suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Script } from 'node:vm';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildApp, type App } from '../../src/app.ts';
+import { withApp } from '../helpers/app.ts';
 import { SECURITY_HEADERS } from '../../src/headers.ts';
 import { ROOT } from '../../tools/root.ts';
 import { angleBetween, drawnHands, type DrawnHands, isWellFormedXml } from '../helpers/clock-geometry.ts';
 
-let app: App;
-before(async () => {
-  app = await buildApp();
-});
-after(() => app.close());
+const app = await withApp();
 
 const get = (url: string) => app.inject({ method: 'GET', url });
 
