@@ -128,6 +128,8 @@ suite('ci.yml', () => {
 suite('releases', () => {
   const config = JSON.parse(read('release-please-config.json')) as {
     'release-type': string;
+    'bootstrap-sha': string;
+    'bump-minor-pre-major': boolean;
     packages: Record<string, { 'package-name': string; 'changelog-path': string }>;
   };
   const manifest = JSON.parse(read('.release-please-manifest.json')) as Record<string, string>;
@@ -153,6 +155,13 @@ suite('releases', () => {
       '.': { 'package-name': packageJson.name, 'changelog-path': 'CHANGELOG.md' },
     });
     assert.deepEqual(manifest, { '.': packageJson.version });
+  });
+
+  test('counts commits from the first Conventional Commit on, and bumps the minor version for a breaking change before 1.0', () => {
+    // The commit before the first Conventional Commit (docs/decisions/releases.md): older subjects such as
+    // "README: …" would otherwise parse as commits of type README.
+    assert.equal(config['bootstrap-sha'], 'bb083a84ea015b0659792140118b99f3840a701f');
+    assert.equal(config['bump-minor-pre-major'], true);
   });
 
   test('pull request titles are checked as conventional commits, which squash merges put on main', () => {
