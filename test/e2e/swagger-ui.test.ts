@@ -33,7 +33,7 @@ suite('Swagger UI in a browser', needsBrowser, () => {
     const operation = page.locator('#operations-clock-get_clock');
     await operation.waitFor();
     assert.match(await operation.locator('.opblock-summary').innerText(), /GET\s*\/clock/);
-    // Operations are expanded on load (docExpansion: full), as the original had them.
+    // Operations are expanded on load (docExpansion: full).
     await operation.locator('.opblock-body').waitFor();
 
     await operation.getByRole('button', { name: 'Try it out' }).click();

@@ -77,7 +77,7 @@ const roleOfProject = (logicalId: string) =>
   (projectProperties(template, logicalId).ServiceRole as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
 
 suite('pipeline stages', () => {
-  test('the stages keep the original names, in order, with the self-update before Test', () => {
+  test('the stages keep plain names, in order, with the self-update before Test', () => {
     assert.deepEqual(
       stages(template).map((s) => s.Name),
       ALL_STAGES,
