@@ -20,11 +20,13 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { execForm, instructions, readDockerfile, stageEnv } from '../tools/dockerfile.ts';
 import type { LoadResult } from './load.ts';
+import { WORKED_EXAMPLES } from '../src/worked-examples.ts';
 import { ROOT } from '../tools/root.ts';
 import { startServerProcess, type ServerProcess } from '../tools/server-process.ts';
 
-const PATH = '/clock?mirror_time=12:22';
-const EXPECTED_BODY = '{"mirror_time":"12:22","actual_time":"11:38"}';
+const [MIRROR_TIME, ACTUAL_TIME] = WORKED_EXAMPLES[0];
+const PATH = `/clock?mirror_time=${MIRROR_TIME}`;
+const EXPECTED_BODY = JSON.stringify({ mirror_time: MIRROR_TIME, actual_time: ACTUAL_TIME });
 
 const TARGETS = { throughput: 0.9, p99: 1.5, peakRssMb: 100, coldStart: 2 } as const;
 
