@@ -6,7 +6,8 @@
  */
 import { App } from 'aws-cdk-lib';
 import packageJson from '../../package.json' with { type: 'json' };
-import { APP_ID, addClockMirrorStacks, addNagChecks } from '../lib/clock-mirror.ts';
+import { addChecks } from '../lib/checks.ts';
+import { APP_ID, addClockMirrorStacks } from '../lib/clock-mirror.ts';
 import { REGION } from '../lib/environments.ts';
 import { PipelineStack } from '../lib/pipeline-stack.ts';
 
@@ -48,6 +49,6 @@ if (connectionArn !== undefined) {
     cdkContext: pipelineContext,
   });
 }
-addNagChecks(app);
+addChecks(app);
 
 app.synth();

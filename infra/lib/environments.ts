@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { AUDIT_RETENTION } from './log-storage.ts';
 import type { NetworkStackProps } from './network-stack.ts';
 import type { ServiceStackProps } from './service-stack.ts';
 
@@ -28,9 +29,10 @@ export const STAGING: EnvironmentSettings = {
     minTasks: 2,
     maxTasks: 4,
     logLevel: 'info',
-    // Staging exists to find problems quickly: a short canary.
-    canary: { percent: 10, bakeTime: Duration.minutes(2) },
+    // As short as the rollback alarms allow: a 3-minute window plus 2 minutes of metric delay.
+    canary: { percent: 10, bakeTime: Duration.minutes(5) },
     deploymentBakeTime: Duration.minutes(2),
+    // Test traffic only: two weeks covers the investigation of a failed deploy.
     logRetention: logs.RetentionDays.TWO_WEEKS,
   },
 };
@@ -42,7 +44,7 @@ export const PRODUCTION: EnvironmentSettings = {
   network: {
     availabilityZones: ZONES,
     natGateways: 2,
-    flowLogRetention: logs.RetentionDays.THREE_MONTHS,
+    flowLogRetention: AUDIT_RETENTION,
     logRemovalPolicy: RemovalPolicy.RETAIN,
   },
   service: {
@@ -52,7 +54,7 @@ export const PRODUCTION: EnvironmentSettings = {
     canary: { percent: 10, bakeTime: Duration.minutes(5) },
     deploymentBakeTime: Duration.minutes(5),
     deletionProtection: true,
-    logRetention: logs.RetentionDays.THREE_MONTHS,
+    logRetention: AUDIT_RETENTION,
     logRemovalPolicy: RemovalPolicy.RETAIN,
   },
 };

@@ -1,4 +1,12 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  CfnOutput,
+  CrossStackReferences,
+  Duration,
+  ReferenceStrength,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+} from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import type { Construct } from 'constructs';
 
@@ -47,6 +55,9 @@ export class RegistryStack extends Stack {
       ],
     });
     this.repository = repository;
+    // Exported: CloudFormation then refuses to delete this stack while a service or the pipeline uses the
+    // repository (docs/decisions/cross-stack-references.md).
+    CrossStackReferences.of(repository).produce(ReferenceStrength.STRONG);
 
     new CfnOutput(this, 'RepositoryName', { value: repository.repositoryName });
     new CfnOutput(this, 'RepositoryUri', { value: repository.repositoryUri });

@@ -8,7 +8,7 @@ import { LOG_LEVELS, type LogLevel } from '../../src/config.ts';
 import { AppService, type CanarySettings } from './service/app-service.ts';
 import { IMAGE_CONTRACT } from './service/image-contract.ts';
 import { PublicLoadBalancer, type HostedZoneAttributes } from './service/public-load-balancer.ts';
-import { ServiceAlarms } from './service/service-alarms.ts';
+import { evaluationWindow, METRIC_DELAY, ServiceAlarms } from './service/service-alarms.ts';
 
 export interface ServiceStackProps extends StackProps {
   /** From the network stack. */
@@ -43,6 +43,11 @@ export interface ServiceStackProps extends StackProps {
   readonly stopTimeout?: Duration;
   /** Environment variable name to the complete ARN of a Secrets Manager secret. @default {} */
   readonly secretArns?: Readonly<Record<string, string>>;
+  /**
+   * ARN of the customer managed KMS key that encrypts secretArns; the execution role gets kms:Decrypt on it,
+   * through Secrets Manager only. @default - the secrets use the AWS managed key aws/secretsmanager
+   */
+  readonly secretsKeyArn?: string;
 
   /** The name clients use. Required with certificateArn. @default - the load balancer's DNS name over HTTP */
   readonly domainName?: string;
@@ -110,6 +115,16 @@ export class ServiceStack extends Stack {
       alarmEmail: props.alarmEmail,
     });
 
+    const minutes = (duration: Duration) => duration.toMinutes({ integral: false });
+    const slowest = Math.max(...alarms.rollbackAlarms.map((alarm) => minutes(evaluationWindow(alarm))));
+    if (minutes(settings.canary.bakeTime) < slowest + minutes(METRIC_DELAY)) {
+      throw new Error(
+        `${id}: canary bakeTime ${minutes(settings.canary.bakeTime)} min is shorter than the rollback alarms need ` +
+          `to fire (${slowest} min window + ${minutes(METRIC_DELAY)} min metric delay): ` +
+          'the traffic would move on before an alarm could roll the canary back',
+      );
+    }
+
     const app = new AppService(this, 'App', {
       vpc: props.vpc,
       image: ecs.ContainerImage.fromEcrRepository(props.repository, props.imageTag),
@@ -121,6 +136,7 @@ export class ServiceStack extends Stack {
         SHUTDOWN_TIMEOUT_MS: String(settings.shutdownTimeout.toMilliseconds()),
       } satisfies Record<(typeof RUNTIME_CONFIG_NAMES)[number], string>,
       secretArns: props.secretArns ?? {},
+      secretsKeyArn: props.secretsKeyArn,
       cpu: settings.cpu,
       memoryLimitMiB: settings.memoryLimitMiB,
       minTasks: settings.minTasks,
@@ -131,7 +147,7 @@ export class ServiceStack extends Stack {
       blueTargetGroup: loadBalancer.blueTargetGroup,
       greenTargetGroup: loadBalancer.greenTargetGroup,
       productionRule: loadBalancer.productionRule,
-      rollbackAlarmNames: [alarms.serverErrorRate.alarmName, alarms.unhealthyTargets.alarmName],
+      rollbackAlarmNames: alarms.rollbackAlarms.map((alarm) => alarm.alarmName),
       canary: settings.canary,
       deploymentBakeTime: settings.deploymentBakeTime,
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -224,6 +240,14 @@ function resolveSettings(id: string, props: ServiceStackProps) {
   }
   if (props.alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.alarmEmail)) {
     fail(`alarmEmail ${JSON.stringify(props.alarmEmail)} is not an email address`);
+  }
+  if (props.secretsKeyArn !== undefined) {
+    if (!/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(props.secretsKeyArn)) {
+      fail(
+        `secretsKeyArn ${JSON.stringify(props.secretsKeyArn)} is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)`,
+      );
+    }
+    if (Object.keys(props.secretArns ?? {}).length === 0) fail('secretsKeyArn is given, but no secretArns to decrypt');
   }
   for (const [name, arn] of Object.entries(props.secretArns ?? {})) {
     if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) {

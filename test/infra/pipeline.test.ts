@@ -264,24 +264,40 @@ suite('Deploy and Smoke stages', () => {
     assert.ok(!providers.includes('ECS') && !providers.includes('CodeDeployToECS'), providers.join());
   });
 
-  test('cdk deploy may assume the deploy and file-publishing bootstrap roles, and nothing else', () => {
+  test('cdk deploy may assume the deploy and file-publishing bootstrap roles, the drift check the lookup role', () => {
     const assumers = grants().filter(
       ({ action, resources }) => action === 'sts:AssumeRole' && JSON.stringify(resources).includes('cdk-'),
     );
-    const deployRoles = ['UpdatePipeline', 'Deploy-Staging', 'Deploy-Production'].map((name) =>
-      roleOfProject(projectOf(stage(template, name).Actions[0]!)),
-    );
+    const roleOf = (name: string) => roleOfProject(projectOf(stage(template, name).Actions[0]!));
+    const deployRoles = ['UpdatePipeline', 'Deploy-Staging', 'Deploy-Production'].map(roleOf);
     assert.deepEqual(assumers.map(({ role }) => role).sort(), [...deployRoles].sort());
-    for (const { resources } of assumers) {
+    const bootstrapRole = (role: string) =>
+      `{"Fn::Join":["",["arn:aws:iam::",ACCOUNT,":role/cdk-hnb659fds-${role}-role-",ACCOUNT,"-eu-west-1"]]}`;
+    for (const { role, resources } of assumers) {
+      const drift = role !== roleOf('UpdatePipeline');
       assert.deepEqual(
         resources.map((arn) => JSON.stringify(arn).replace(/\{"Ref":"AWS::AccountId"\}/g, 'ACCOUNT')),
-        [
-          '{"Fn::Join":["",["arn:aws:iam::",ACCOUNT,":role/cdk-hnb659fds-deploy-role-",ACCOUNT,"-eu-west-1"]]}',
-          '{"Fn::Join":["",["arn:aws:iam::",ACCOUNT,":role/cdk-hnb659fds-file-publishing-role-",ACCOUNT,"-eu-west-1"]]}',
-        ],
+        ['deploy', 'file-publishing', ...(drift ? ['lookup'] : [])].map(bootstrapRole),
       );
     }
   });
+
+  for (const environment of ['Staging', 'Production']) {
+    test(`Deploy-${environment} checks its stacks for drift, as the lookup role, before cdk deploy`, () => {
+      const project = projectOf(stage(template, `Deploy-${environment}`).Actions[0]!);
+      const commands = buildSpecOf(template, project).phases.build!.commands;
+      const drift = commands.findIndex((command) => command.startsWith('bash infra/lib/pipeline/drift-check.sh'));
+      assert.equal(
+        commands[drift],
+        `bash infra/lib/pipeline/drift-check.sh 'ClockMirror-${environment}-*' -c connectionArn=${CONNECTION_ARN} ` +
+          '-c githubOwner=octo-org -c "imageTag=$IMAGE_TAG"',
+      );
+      assert.ok(drift < commands.findIndex((command) => command.startsWith('npx cdk deploy')));
+      const variables = (projectProperties(template, project).Environment as { EnvironmentVariables: unknown[] })
+        .EnvironmentVariables;
+      assert.match(JSON.stringify(variables), /"Name":"DRIFT_ROLE_ARN".*cdk-hnb659fds-lookup-role-/);
+    });
+  }
 });
 
 suite('self-update', () => {
@@ -319,11 +335,11 @@ suite('safety: encryption, logs, timeouts, notifications', () => {
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
-  test('every CodeBuild project has the KMS key, a timeout and its own log group with a retention', () => {
+  test('every CodeBuild project has the KMS key, a timeout and its own encrypted log group, kept a year', () => {
     const projects = resourcesOfType(template, 'AWS::CodeBuild::Project');
     assert.equal(projects.length, 7);
-    const retentions = new Map(
-      resourcesOfType(template, 'AWS::Logs::LogGroup').map(([id, group]) => [id, group.Properties!.RetentionInDays]),
+    const logGroups = new Map(
+      resourcesOfType(template, 'AWS::Logs::LogGroup').map(([id, group]) => [id, group.Properties!]),
     );
     for (const [id, project] of projects) {
       const properties = project.Properties!;
@@ -331,16 +347,17 @@ suite('safety: encryption, logs, timeouts, notifications', () => {
       assert.ok(typeof properties.TimeoutInMinutes === 'number' && properties.TimeoutInMinutes <= 90, id);
       const logGroup = (properties.LogsConfig as { CloudWatchLogs: { GroupName: { Ref: string } } }).CloudWatchLogs
         .GroupName.Ref;
-      assert.equal(retentions.get(logGroup), 90, id);
+      assert.equal(logGroups.get(logGroup)!.RetentionInDays, 365, id);
+      assert.deepEqual(logGroups.get(logGroup)!.KmsKeyId, keyRef, id);
     }
   });
 
   test('the log retention is configurable', () => {
-    const { template: custom } = buildPipeline({ logRetention: logs.RetentionDays.ONE_YEAR });
+    const { template: custom } = buildPipeline({ logRetention: logs.RetentionDays.FIVE_YEARS });
     const retentions = resourcesOfType(custom, 'AWS::Logs::LogGroup').map(
       ([, group]) => group.Properties!.RetentionInDays,
     );
-    assert.deepEqual(new Set(retentions), new Set([365]));
+    assert.deepEqual(new Set(retentions), new Set([1827]));
   });
 
   test('a failed run notifies the topic, which is encrypted and subscribed to by the given email', () => {

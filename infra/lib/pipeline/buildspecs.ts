@@ -141,6 +141,7 @@ export function serviceUrlCommand(serviceStackName: string): string {
 }
 
 /**
+ * A drift check of the environment's stacks (drift-check.sh), then
  * `cdk deploy` of one environment with exactly the image tag the Build stage pushed.
  * CloudFormation waits for the ECS deployment (canary, bake time, alarm rollback) to
  * finish, so this action ends when the new tasks take all the traffic, or fails when
@@ -153,6 +154,12 @@ export function deploySpec(options: DeploySpecOptions): BuildSpecObject {
       build: [
         // No apostrophe in these messages: bash reads one inside "${...}" as an opening quote.
         ': "${IMAGE_TAG:?IMAGE_TAG is not set: the deploy action passes the tag from the Build stage}"',
+        line(
+          'bash infra/lib/pipeline/drift-check.sh',
+          shellQuote(options.stacks),
+          options.contextArgs,
+          '-c "imageTag=$IMAGE_TAG"',
+        ),
         line(
           'npx cdk deploy',
           shellQuote(options.stacks),
