@@ -12,19 +12,21 @@
  * --cold-starts N (5), --env KEY=VALUE for the service (repeatable, e.g. --env LOG_REQUESTS=true),
  * --entry FILE to measure another build of the service (default: the Dockerfile's CMD, dist/server.js).
  */
-import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { execForm, instructions, readDockerfile, stageEnv } from '../tools/dockerfile.ts';
 import type { LoadResult } from './load.ts';
+import { WORKED_EXAMPLES } from '../src/worked-examples.ts';
 import { ROOT } from '../tools/root.ts';
+import { startServerProcess, type ServerProcess } from '../tools/server-process.ts';
 
-const PATH = '/clock?mirror_time=12:22';
-const EXPECTED_BODY = '{"mirror_time":"12:22","actual_time":"11:38"}';
+const [MIRROR_TIME, ACTUAL_TIME] = WORKED_EXAMPLES[0];
+const PATH = `/clock?mirror_time=${MIRROR_TIME}`;
+const EXPECTED_BODY = JSON.stringify({ mirror_time: MIRROR_TIME, actual_time: ACTUAL_TIME });
 
 const TARGETS = { throughput: 0.9, p99: 1.5, peakRssMb: 100, coldStart: 2 } as const;
 
@@ -91,55 +93,35 @@ function command(core: 0 | 1, args: readonly string[]): [string, string[]] {
 }
 
 interface Running {
-  readonly child: ChildProcessByStdio<null, Readable, Readable>;
+  readonly server: ServerProcess;
   readonly pid: number;
   readonly url: string;
-  readonly log: {
-    /** The last lines the server wrote, for a diagnosis if something fails. */
-    readonly tail: string[];
-    /** Log lines at level error or above (pino: 50+). */
-    errorLines: number;
-  };
+  /** Log lines at level error or above (pino: 50+). */
+  readonly errorLines: () => number;
 }
 
 async function start(contender: Contender): Promise<Running> {
-  // taskset execs node, so the pid is the server's own.
-  const child = spawn(...command(0, contender.args), {
-    cwd: ROOT,
+  const server = await startServerProcess({
+    args: contender.args,
     env: contender.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(pinned && { wrapper: ['taskset', '-c', '0'] }),
+    // Enough for a diagnosis; a server logging every request would otherwise fill the driver's memory.
+    keepOutputChars: 64 * 1024,
   });
-  const log = { tail: [] as string[], errorLines: 0 };
-  const { tail } = log;
-  let buffered = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const onLine = (line: string) => {
-      tail.push(line);
-      if (tail.length > 20) tail.shift();
-      if (/"level":(5|6)\d/.test(line)) log.errorLines++;
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
-      if (match) resolve(match[1]!);
-    };
-    for (const stream of [child.stdout, child.stderr]) {
-      stream.setEncoding('utf8').on('data', (chunk: string) => {
-        const lines = (buffered + chunk).split('\n');
-        buffered = lines.pop() ?? '';
-        lines.forEach(onLine);
-      });
-    }
-    child.once('exit', (code) =>
-      reject(new Error(`${contender.name} exited (${code}) before listening:\n${tail.join('\n')}`)),
-    );
+  let errorLines = 0;
+  let partial = '';
+  server.child.stdout?.on('data', (chunk: string) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    errorLines += lines.filter((line) => /"level":(5|6)\d/.test(line)).length;
   });
-  return { child, pid: child.pid!, url, log };
+  return { server, pid: server.child.pid!, url: server.url, errorLines: () => errorLines };
 }
 
-async function stop(server: Running): Promise<number | null> {
+async function stop({ server }: Running): Promise<number | null> {
   if (server.child.exitCode !== null) return server.child.exitCode;
-  const exited = once(server.child, 'exit');
   server.child.kill('SIGTERM');
-  const [code] = (await exited) as [number | null];
-  return code;
+  return (await server.exited).code;
 }
 
 function fetchOnce(url: string): Promise<{ status: number; body: string }> {
@@ -278,7 +260,7 @@ try {
     cpuPercent: median(of(name).map((s) => s.cpuPercent)),
     cpuUsPerResponse: median(of(name).map((s) => s.cpuUsPerResponse)),
     generatorCpuPercent: median(of(name).map((s) => s.generatorCpuPercent)),
-    serverErrorLogLines: servers[name].log.errorLines,
+    serverErrorLogLines: servers[name].errorLines(),
     exitCode: exitCodes[name],
   });
   const results = { service: summary('service'), baseline: summary('baseline') };
@@ -376,5 +358,5 @@ try {
   process.stdout.write(`\nraw figures: ${file}\n`);
   if (!Object.values(verdicts).every(Boolean)) process.exitCode = 1;
 } finally {
-  for (const server of [service, baseline]) if (server.child.exitCode === null) server.child.kill('SIGKILL');
+  for (const { server } of [service, baseline]) server.kill();
 }

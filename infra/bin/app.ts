@@ -16,7 +16,7 @@ const imageTag = (app.node.tryGetContext('imageTag') as string | undefined) ?? p
 
 const stacks = addClockMirrorStacks(app, { imageTag });
 
-// The delivery pipeline exists once a CodeConnections connection is named (README "CI/CD"):
+// The delivery pipeline exists once a CodeConnections connection is named (docs/ci-cd.md):
 // npx cdk deploy ClockMirror-Pipeline -c connectionArn=arn:aws:codeconnections:... -c githubOwner=<owner>
 const pipelineContext: Record<string, string> = {};
 for (const key of [

@@ -77,7 +77,7 @@ const roleOfProject = (logicalId: string) =>
   (projectProperties(template, logicalId).ServiceRole as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
 
 suite('pipeline stages', () => {
-  test('the stages keep the original names, in order, with the self-update before Test', () => {
+  test('the stages keep plain names, in order, with the self-update before Test', () => {
     assert.deepEqual(
       stages(template).map((s) => s.Name),
       ALL_STAGES,
@@ -152,9 +152,9 @@ suite('Test stage', () => {
     ]);
   });
 
-  test('UnitTest installs Debian Chromium, runs npm test and publishes JUnit and LCOV coverage to report groups', () => {
+  test('UnitTest installs Debian Chromium, runs the tests with reports and publishes JUnit and LCOV coverage to report groups', () => {
     const spec = buildSpecOf(template, projectOf(unitTest!));
-    assert.deepEqual(spec.phases.build?.commands, ['npm test']);
+    assert.deepEqual(spec.phases.build?.commands, ['REQUIRE_BROWSER=1 npm run test:ci']);
     assert.match(spec.phases.install!.commands[0]!, /apt-get install .*chromium/);
     const groups = Object.fromEntries(
       resourcesOfType(template, 'AWS::CodeBuild::ReportGroup').map(([id, group]) => [group.Properties!.Type, id]),

@@ -82,16 +82,16 @@ export function staticAnalysisSpec(contextArgs: string): BuildSpecObject {
 }
 
 export interface ReportGroupArns {
-  /** Receives reports/junit.xml, which `npm test` writes. */
+  /** Receives reports/junit.xml, which `npm run test:ci` writes. */
   readonly junit: string;
-  /** Receives reports/lcov.info, which `npm test` writes. */
+  /** Receives reports/lcov.info, which `npm run test:ci` writes. */
   readonly coverage: string;
 }
 
-/** `npm test`, with Debian's Chromium for the browser tests, publishing JUnit and coverage reports. */
+/** The tests, with Debian's Chromium for the browser suites (required: REQUIRE_BROWSER), publishing JUnit and coverage. */
 export function unitTestSpec(reportGroups: ReportGroupArns): BuildSpecObject {
   return spec({
-    phases: { install: [INSTALL_CHROMIUM, NPM_CI], build: ['npm test'] },
+    phases: { install: [INSTALL_CHROMIUM, NPM_CI], build: ['REQUIRE_BROWSER=1 npm run test:ci'] },
     // CodeBuild reads the reports after the build phase, whether it passed or failed.
     reports: {
       [reportGroups.junit]: { files: ['junit.xml'], 'base-directory': 'reports', 'file-format': 'JUNITXML' },
