@@ -95,7 +95,8 @@ export function albSettings(environmentName = 'staging'): AlbSettings {
     healthCheckTimeoutMs: (group.HealthCheckTimeoutSeconds as number) * SECOND,
     healthyThreshold: group.HealthyThresholdCount as number,
     unhealthyThreshold: group.UnhealthyThresholdCount as number,
-    deregistrationDelayMs: Number(attribute(group.TargetGroupAttributes, 'deregistration_delay.timeout_seconds')) * SECOND,
+    deregistrationDelayMs:
+      Number(attribute(group.TargetGroupAttributes, 'deregistration_delay.timeout_seconds')) * SECOND,
     idleTimeoutMs: Number(attribute(loadBalancer.LoadBalancerAttributes, 'idle_timeout.timeout_seconds')) * SECOND,
     keepAliveTimeoutMs: Number(parameter('KEEP_ALIVE_TIMEOUT_MS')),
     shutdownTimeoutMs: Number(parameter('SHUTDOWN_TIMEOUT_MS')),

@@ -46,6 +46,8 @@ export function startLoad(url: string, options: LoadOptions): Load {
   const now = () => performance.now() - began;
   const outcomes: Outcome[] = [];
   const agents: Agent[] = [];
+  // Ends the pauses at stop(), so that a lane that pauses for a minute does not hold the end of the load.
+  const stopping = new AbortController();
   let stopped = false;
   let inFlight = 0;
   let sent = 0;
@@ -67,7 +69,11 @@ export function startLoad(url: string, options: LoadOptions): Load {
         res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
         res.on('end', () => {
           const target = res.headers['x-target'] as string | undefined;
-          finish({ status: res.statusCode!, ok: res.statusCode === 200 && body === ANSWER, ...(target ? { target } : {}) });
+          finish({
+            status: res.statusCode!,
+            ok: res.statusCode === 200 && body === ANSWER,
+            ...(target ? { target } : {}),
+          });
         });
         res.on('error', (error: NodeJS.ErrnoException) => finish({ error: error.code ?? error.name, ok: false }));
       });
@@ -82,7 +88,7 @@ export function startLoad(url: string, options: LoadOptions): Load {
       sent++;
       outcomes.push(await once(lane, agent));
       const pause = options.pauseMs(lane, sequence);
-      if (pause > 0) await sleep(pause);
+      if (pause > 0) await sleep(pause, undefined, { signal: stopping.signal }).catch(() => undefined);
     }
   });
 
@@ -92,6 +98,7 @@ export function startLoad(url: string, options: LoadOptions): Load {
     inFlight: () => inFlight,
     async stop() {
       stopped = true;
+      stopping.abort();
       await Promise.all(lanes);
       for (const agent of agents) agent.destroy();
       return outcomes;
