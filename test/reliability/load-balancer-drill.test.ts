@@ -31,6 +31,13 @@ const LANES = 8;
 const PAUSE_MS = 10;
 const MAX_REQUESTS = 2_000_000;
 
+/**
+ * Scaled down, a health check would have 100 ms to answer, and on a busy machine a check would then fail that AWS
+ * would pass, taking a healthy target out mid-scenario. Every failure the drill provokes is a refusal or a 503,
+ * answered at once, so a longer check timeout changes none of its figures.
+ */
+const CHECK_TIMEOUT_FLOOR_MS = 1_000;
+
 /** Node keeps an idle socket open this much longer than the keep-alive timeout it announces (server.keepAliveTimeoutBuffer). */
 const NODE_KEEP_ALIVE_BUFFER_MS = (createServer() as { keepAliveTimeoutBuffer?: number }).keepAliveTimeoutBuffer ?? 0;
 
@@ -41,11 +48,12 @@ const rows: { scenario: string; requests: number; failures: number; p99Ms: numbe
 before(() => {
   if (HAPROXY === undefined) return;
   const real = albSettings(process.env.DRILL_ENVIRONMENT ?? 'staging');
-  S = scaled(real, SCALE);
+  const short = scaled(real, SCALE);
+  S = { ...short, healthCheckTimeoutMs: Math.max(short.healthCheckTimeoutMs, CHECK_TIMEOUT_FLOOR_MS) };
   KEEP_ALIVE_MS = KEEP_ALIVE_OVERRIDE === undefined ? S.keepAliveTimeoutMs : Number(KEEP_ALIVE_OVERRIDE);
   console.log(
     `load-balancer drill: ${real.environment} Service stack, durations x ${SCALE}: health check ${S.healthCheckPath} ` +
-      `every ${S.healthCheckIntervalMs} ms (timeout ${S.healthCheckTimeoutMs} ms, healthy ${S.healthyThreshold}, ` +
+      `every ${S.healthCheckIntervalMs} ms (timeout ${S.healthCheckTimeoutMs} ms${S.healthCheckTimeoutMs > short.healthCheckTimeoutMs ? ', at least 1 s' : ''}, healthy ${S.healthyThreshold}, ` +
       `unhealthy ${S.unhealthyThreshold}), deregistration delay ${S.deregistrationDelayMs} ms, idle timeout ` +
       `${S.idleTimeoutMs} ms, targets' keep-alive ${KEEP_ALIVE_MS} ms` +
       `${KEEP_ALIVE_OVERRIDE === undefined ? '' : ' (DRILL_KEEP_ALIVE_TIMEOUT_MS)'}, canary ${S.canaryPercent} % ` +
