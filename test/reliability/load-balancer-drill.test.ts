@@ -4,7 +4,7 @@
  * from a client that keeps its connections alive. docs/reliability.md explains the drill and the stand-in's limits.
  *
  *   npm test           scaled: every duration from the stack times DRILL_SCALE (default 1/50)
- *   npm run drill      DRILL_SCALE=1: the stack's real durations, about 13 minutes
+ *   npm run drill      DRILL_SCALE=1: the stack's real durations, about 12 minutes
  *
  * DRILL_KEEP_ALIVE_TIMEOUT_MS sets the targets' KEEP_ALIVE_TIMEOUT_MS as given (not scaled), instead of the stack's
  * value scaled: below the load balancer's idle timeout, the idle-timeout scenario fails, as it must.
