@@ -53,7 +53,7 @@ before(() => {
   KEEP_ALIVE_MS = KEEP_ALIVE_OVERRIDE === undefined ? S.keepAliveTimeoutMs : Number(KEEP_ALIVE_OVERRIDE);
   console.log(
     `load-balancer drill: ${real.environment} Service stack, durations x ${SCALE}: health check ${S.healthCheckPath} ` +
-      `every ${S.healthCheckIntervalMs} ms (timeout ${S.healthCheckTimeoutMs} ms${S.healthCheckTimeoutMs > short.healthCheckTimeoutMs ? ', at least 1 s' : ''}, healthy ${S.healthyThreshold}, ` +
+      `every ${S.healthCheckIntervalMs} ms (timeout ${S.healthCheckTimeoutMs} ms${S.healthCheckTimeoutMs > short.healthCheckTimeoutMs ? `, raised from ${short.healthCheckTimeoutMs}` : ''}, healthy ${S.healthyThreshold}, ` +
       `unhealthy ${S.unhealthyThreshold}), deregistration delay ${S.deregistrationDelayMs} ms, idle timeout ` +
       `${S.idleTimeoutMs} ms, targets' keep-alive ${KEEP_ALIVE_MS} ms` +
       `${KEEP_ALIVE_OVERRIDE === undefined ? '' : ' (DRILL_KEEP_ALIVE_TIMEOUT_MS)'}, canary ${S.canaryPercent} % ` +
