@@ -13,6 +13,8 @@ export interface AlbSettings {
   readonly healthyThreshold: number;
   readonly unhealthyThreshold: number;
   readonly deregistrationDelayMs: number;
+  /** The ALB's connect timeout to a target: fixed by AWS, not in the stack. A target that does not accept in time: 504. */
+  readonly connectTimeoutMs: number;
   /** The ALB's idle timeout: it closes a connection, to the client or to a target, idle this long. */
   readonly idleTimeoutMs: number;
   /** The container's KEEP_ALIVE_TIMEOUT_MS, from its SSM parameter. */
@@ -97,6 +99,7 @@ export function albSettings(environmentName = 'staging'): AlbSettings {
     unhealthyThreshold: group.UnhealthyThresholdCount as number,
     deregistrationDelayMs:
       Number(attribute(group.TargetGroupAttributes, 'deregistration_delay.timeout_seconds')) * SECOND,
+    connectTimeoutMs: 10 * SECOND,
     idleTimeoutMs: Number(attribute(loadBalancer.LoadBalancerAttributes, 'idle_timeout.timeout_seconds')) * SECOND,
     keepAliveTimeoutMs: Number(parameter('KEEP_ALIVE_TIMEOUT_MS')),
     shutdownTimeoutMs: Number(parameter('SHUTDOWN_TIMEOUT_MS')),

@@ -12,6 +12,7 @@ const SETTINGS: AlbSettings = {
   healthyThreshold: 2,
   unhealthyThreshold: 3,
   deregistrationDelayMs: 30_000,
+  connectTimeoutMs: 10_000,
   idleTimeoutMs: 60_000,
   keepAliveTimeoutMs: 65_000,
   shutdownTimeoutMs: 10_000,
@@ -27,6 +28,7 @@ test('scaled() shortens every duration and keeps the path, the thresholds and th
     healthCheckIntervalMs: 200,
     healthCheckTimeoutMs: 100,
     deregistrationDelayMs: 600,
+    connectTimeoutMs: 200,
     idleTimeoutMs: 1_200,
     keepAliveTimeoutMs: 1_300,
     shutdownTimeoutMs: 200,
@@ -54,7 +56,6 @@ test('the haproxy configuration carries the health check, the idle timeout and k
     'timeout client 1200',
     'timeout http-keep-alive 1200',
     'timeout server 1200',
-    // The ALB's fixed 10 s connect timeout, scaled like the rest.
     'timeout connect 200',
     'option http-keep-alive',
     'default-server check inter 200 rise 2 fall 3 weight 0 disabled',

@@ -7,9 +7,6 @@ import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AlbSettings } from './alb-settings.ts';
 
-/** The ALB's connect timeout to a target, fixed by AWS (a target that does not accept in time gets a 504). */
-const ALB_CONNECT_TIMEOUT_MS = 10_000;
-
 export const INSTALL_HINT =
   'the load-balancer drill needs haproxy, found neither at $HAPROXY nor on PATH nor in /usr/sbin: ' +
   'install it (Debian/Ubuntu: sudo apt-get install haproxy)';
@@ -52,7 +49,6 @@ export interface HaproxyOptions {
  */
 export function haproxyConfig(options: HaproxyOptions & { port: number; socket: string }): string {
   const s = options.settings;
-  const connectMs = Math.max(1, Math.round(ALB_CONNECT_TIMEOUT_MS * (s.idleTimeoutMs / 60_000)));
   return [
     'global',
     `  stats socket ${options.socket} mode 600 level admin`,
@@ -66,7 +62,7 @@ export function haproxyConfig(options: HaproxyOptions & { port: number; socket: 
     `  timeout http-keep-alive ${s.idleTimeoutMs}`,
     `  timeout http-request ${s.idleTimeoutMs}`,
     `  timeout server ${s.idleTimeoutMs}`,
-    `  timeout connect ${connectMs}`,
+    `  timeout connect ${s.connectTimeoutMs}`,
     `  timeout check ${s.healthCheckTimeoutMs}`,
     '',
     'frontend alb',
@@ -116,8 +112,6 @@ export interface ServerStat {
   /** Requests sent to it (HTTP sessions). */
   readonly sessions: number;
   readonly redispatched: number;
-  readonly connectionErrors: number;
-  readonly responseErrors: number;
   readonly checkStatus: string;
 }
 
@@ -188,8 +182,6 @@ export async function startHaproxy(binary: string, options: HaproxyOptions): Pro
         weight: Number(at(row, 'weight')),
         sessions: Number(at(row, 'stot')),
         redispatched: Number(at(row, 'wredis')),
-        connectionErrors: Number(at(row, 'econ')),
-        responseErrors: Number(at(row, 'eresp')),
         checkStatus: at(row, 'check_status'),
       });
     }
