@@ -56,11 +56,3 @@ EXPOSE 8080
 # same throughput (README, "Performance", has the measurements and the settings tried that did not hold).
 ENTRYPOINT []
 CMD ["node", "--no-concurrent-recompilation", "dist/server.js"]
-# Last, so that a new commit changes only the image's metadata, not a cached layer. The build passes them
-# (tools/image.ts, infra/lib/pipeline/build-image.sh): the repository's URL, the commit, package.json's version.
-ARG SOURCE
-ARG REVISION
-ARG VERSION
-LABEL org.opencontainers.image.source=$SOURCE \
-  org.opencontainers.image.revision=$REVISION \
-  org.opencontainers.image.version=$VERSION
