@@ -104,7 +104,7 @@ export function unitTestSpec(reportGroups: ReportGroupArns): BuildSpecObject {
 /** Variables the Build action exports, for the deploy actions (`#{Build.IMAGE_TAG}`). */
 export const IMAGE_VARIABLES = ['IMAGE_TAG', 'IMAGE_DIGEST', 'VERSION'] as const;
 
-/** Builds and pushes the image (see build-image.sh), then exports its tag and digest. */
+/** Builds and pushes the image (see build-image.sh), exports its tag and digest, and keeps its SBOM beside them. */
 export function buildImageSpec(): BuildSpecObject {
   return spec({
     phases: {
@@ -116,7 +116,7 @@ export function buildImageSpec(): BuildSpecObject {
       ],
     },
     exportedVariables: IMAGE_VARIABLES,
-    artifacts: { files: ['image.json'] },
+    artifacts: { files: ['image.json', 'sbom.cdx.json'] },
   });
 }
 
