@@ -201,7 +201,7 @@ suite('Build stage', () => {
     const spec = buildSpecOf(template, buildProject);
     assert.equal(spec.phases.build?.commands[0], 'bash infra/lib/pipeline/build-image.sh');
     assert.deepEqual(spec.env?.['exported-variables'], ['IMAGE_TAG', 'IMAGE_DIGEST', 'VERSION']);
-    assert.deepEqual(spec.artifacts?.files, ['image.json']);
+    assert.deepEqual(spec.artifacts?.files, ['image.json', 'sbom.cdx.json']);
     const { EnvironmentVariables: variables } = projectProperties(template, buildProject).Environment as {
       EnvironmentVariables: { Name: string; Type: string; Value: unknown }[];
     };
