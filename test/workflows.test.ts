@@ -25,6 +25,7 @@ interface Step {
 interface Job {
   readonly 'runs-on': string;
   readonly container?: string;
+  readonly env?: Record<string, string>;
   readonly 'timeout-minutes'?: number;
   readonly steps: readonly Step[];
 }
@@ -66,6 +67,26 @@ suite('every workflow is valid', () => {
     });
   }
 
+  test('every action is pinned to a major that runs on Node.js 24', () => {
+    // The first major of each whose action.yml says `runs.using: node24`; Node.js 20 actions are deprecated.
+    const node24: Record<string, number> = {
+      'actions/checkout': 5,
+      'actions/setup-node': 5,
+      'actions/upload-artifact': 6,
+      'googleapis/release-please-action': 5,
+      'amannn/action-semantic-pull-request': 6,
+    };
+    const uses = files.flatMap((file) =>
+      Object.values(workflow(file).jobs).flatMap((job) => job.steps.flatMap((step) => step.uses ?? [])),
+    );
+    assert.ok(uses.length >= 5);
+    for (const use of uses) {
+      const [, action, major] = /^([\w.-]+\/[\w.-]+)@v(\d+)$/.exec(use) ?? [];
+      assert.ok(action !== undefined && node24[action] !== undefined, `${use}: a known action at a major tag`);
+      assert.ok(Number(major) >= node24[action]!, `${use} runs on Node.js 20; use v${node24[action]}`);
+    }
+  });
+
   test('the validator does reject a broken workflow, so a pass means something', () => {
     const broken = read('.github/workflows/ci.yml').replace('runs-on:', 'run-on:');
     const { errors } = validateWorkflow(broken);
@@ -76,7 +97,7 @@ suite('every workflow is valid', () => {
 
 suite('ci.yml', () => {
   const ci = workflow('ci.yml');
-  const job = onlyJob('ci.yml');
+  const job = ci.jobs.check!;
   const runs = job.steps.flatMap((step) => (step.run === undefined ? [] : [step.run]));
 
   test('runs on every pull request and on pushes to main', () => {
@@ -114,6 +135,28 @@ suite('ci.yml', () => {
     assert.ok(upload !== undefined);
     assert.equal(upload.with?.path, 'reports/');
     assert.equal(upload.if, '${{ !cancelled() }}');
+  });
+});
+
+suite('ci.yml, the image job', () => {
+  const ci = workflow('ci.yml');
+
+  test('has the check job and the image job', () => {
+    assert.deepEqual(Object.keys(ci.jobs), ['check', 'image']);
+  });
+
+  test("builds the image with the runner's Docker and runs the container suite, which may not skip", () => {
+    const image = ci.jobs.image!;
+    // On the runner itself: a job container has no Docker daemon.
+    assert.equal(image.container, undefined);
+    assert.match(image['runs-on'], /^ubuntu-/);
+    assert.deepEqual(image.env, { CONTAINER_ENGINE: 'docker', REQUIRE_CONTAINER_ENGINE: '1' });
+    const runs = image.steps.flatMap((step) => (step.run === undefined ? [] : [step.run]));
+    assert.deepEqual(runs, ['npm ci --no-audit --no-fund', 'npm run test:container']);
+    const script = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts['test:container'];
+    assert.match(script ?? '', /^npm run build && node --test .*"test\/container\/\*\.test\.ts"$/);
+    const setupNode = image.steps.find((step) => step.uses?.startsWith('actions/setup-node@'));
+    assert.deepEqual(setupNode?.with, { 'node-version': 24, cache: 'npm' });
   });
 });
 
