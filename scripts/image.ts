@@ -17,7 +17,13 @@ if ('unavailable' in lookup) {
 const { engine } = lookup;
 const settings = productionContainerSettings();
 await buildImage(engine, { tag: TAG, inherit: true });
-const args = [...engine.globalArgs, 'run', '--rm', ...runArgs(engine, settings, { publish: `127.0.0.1:${settings.port}` }), TAG];
+const args = [
+  ...engine.globalArgs,
+  'run',
+  '--rm',
+  ...runArgs(engine, settings, { publish: `127.0.0.1:${settings.port}` }),
+  TAG,
+];
 console.log(`${engine.name} ${args.join(' ')}\nhttp://127.0.0.1:${settings.port}/ (Ctrl-C stops it)`);
 // The engine forwards Ctrl-C's SIGINT to the container's init, and so to the server, which drains and exits.
 process.on('SIGINT', () => undefined);

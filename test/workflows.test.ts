@@ -83,7 +83,7 @@ suite('every workflow is valid', () => {
     for (const use of uses) {
       const [, action, major] = /^([\w.-]+\/[\w.-]+)@v(\d+)$/.exec(use) ?? [];
       assert.ok(action !== undefined && node24[action] !== undefined, `${use}: a known action at a major tag`);
-      assert.ok(Number(major) >= node24[action]!, `${use} runs on Node.js 20; use v${node24[action]}`);
+      assert.ok(Number(major) >= node24[action], `${use} runs on Node.js 20; use v${node24[action]}`);
     }
   });
 

@@ -75,9 +75,11 @@ function podmanHasIds(): boolean {
 export function findEngine(env: NodeJS.ProcessEnv = process.env): EngineLookup {
   const chosen = env.CONTAINER_ENGINE;
   if (chosen !== undefined && chosen !== '') {
-    if (chosen !== 'docker' && chosen !== 'podman') return { unavailable: `CONTAINER_ENGINE=${chosen}: not docker or podman` };
+    if (chosen !== 'docker' && chosen !== 'podman')
+      return { unavailable: `CONTAINER_ENGINE=${chosen}: not docker or podman` };
     if (!succeeds(chosen, ['info'])) return { unavailable: `CONTAINER_ENGINE=${chosen}, but \`${chosen} info\` fails` };
-    if (chosen === 'podman' && !podmanHasIds()) return { unavailable: 'podman has no subuid/subgid range for this user' };
+    if (chosen === 'podman' && !podmanHasIds())
+      return { unavailable: 'podman has no subuid/subgid range for this user' };
     return { engine: chosen === 'docker' ? docker() : podman() };
   }
   // A docker client alone is not an engine: `docker info` needs the daemon.
@@ -102,7 +104,11 @@ export function runEngine(
   options: { readonly inherit?: boolean; readonly input?: string } = {},
 ): Promise<RunResult> {
   const child = spawn(engine.name, [...engine.globalArgs, ...args], {
-    stdio: [options.input === undefined ? 'ignore' : 'pipe', options.inherit ? 'inherit' : 'pipe', options.inherit ? 'inherit' : 'pipe'],
+    stdio: [
+      options.input === undefined ? 'ignore' : 'pipe',
+      options.inherit ? 'inherit' : 'pipe',
+      options.inherit ? 'inherit' : 'pipe',
+    ],
   });
   let stdout = '';
   let stderr = '';
@@ -116,7 +122,11 @@ export function runEngine(
 }
 
 /** Like runEngine, but throws with the engine's output unless it exits 0; resolves with stdout, trimmed. */
-export async function engineOutput(engine: Engine, args: readonly string[], options: { readonly inherit?: boolean } = {}) {
+export async function engineOutput(
+  engine: Engine,
+  args: readonly string[],
+  options: { readonly inherit?: boolean } = {},
+) {
   const result = await runEngine(engine, args, options);
   if (result.code !== 0) {
     throw new Error(`${engine.name} ${args.join(' ')} exited ${result.code}:\n${result.stderr}${result.stdout}`);

@@ -101,7 +101,9 @@ suite('the image, built and run as the task definition says', { skip, timeout: 6
   });
 
   test('builds, on the official base or its local stand-in', (t) => {
-    t.diagnostic(`built in ${Math.round(buildMs)} ms on ${image.base}; first 200 ${Math.round(firstOkMs)} ms after run`);
+    t.diagnostic(
+      `built in ${Math.round(buildMs)} ms on ${image.base}; first 200 ${Math.round(firstOkMs)} ms after run`,
+    );
     assert.match(image.base, /\/node:\d+\.\d+\.\d+-trixie-slim$/);
   });
 
@@ -128,7 +130,7 @@ suite('the image, built and run as the task definition says', { skip, timeout: 6
     assert.match(await docs.text(), /swagger-ui/);
   });
 
-  test('runs as the task definition\'s user, under an init, with no capabilities', async () => {
+  test("runs as the task definition's user, under an init, with no capabilities", async () => {
     const status = await inContainer<string>("require('node:fs').readFileSync('/proc/self/status', 'utf8')");
     assert.match(status, /^Uid:\s+1000\s/m);
     assert.match(status, /^CapEff:\s+0{16}$/m);
