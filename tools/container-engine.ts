@@ -4,7 +4,8 @@
  * each engine needs on machines like this one, so that callers only say what to build or run.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { once } from 'node:events';
+import { closeSync, existsSync, openSync } from 'node:fs';
 
 export type EngineName = 'docker' | 'podman';
 
@@ -16,8 +17,8 @@ export interface Engine {
   readonly limitArgs: readonly string[];
   /** `build` flags: how the build reaches the npm registry. */
   readonly buildNetworkArgs: readonly string[];
-  /** `run` flags: a network that can publish ports. */
-  readonly runNetworkArgs: readonly string[];
+  /** `run` flags for a container whose port is published on this host. */
+  readonly publishNetworkArgs: readonly string[];
   /** `run --read-only` flags beyond that one: nothing writable that the task definition does not grant. */
   readonly readOnlyArgs: readonly string[];
 }
@@ -39,7 +40,23 @@ const onPath = (command: string): boolean =>
   (process.env.PATH ?? '').split(':').some((dir) => dir !== '' && existsSync(`${dir}/${command}`));
 
 function docker(): Engine {
-  return { name: 'docker', globalArgs: [], limitArgs: [], buildNetworkArgs: [], runNetworkArgs: [], readOnlyArgs: [] };
+  return {
+    name: 'docker',
+    globalArgs: [],
+    limitArgs: [],
+    buildNetworkArgs: [],
+    publishNetworkArgs: [],
+    readOnlyArgs: [],
+  };
+}
+
+function canOpenTun(): boolean {
+  try {
+    closeSync(openSync('/dev/net/tun', 'r+'));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function podman(): Engine {
@@ -52,8 +69,9 @@ function podman(): Engine {
     limitArgs: ['--ulimit', 'nofile=16384:16384', '--ulimit', 'nproc=4096:4096'],
     // Build steps share the host's network: its DNS and proxy settings, with no bridge plugin needed.
     buildNetworkArgs: ['--network=host'],
-    // slirp4netns works rootful and rootless, with or without CNI plugins, and publishes ports.
-    runNetworkArgs: ['--network', 'slirp4netns'],
+    // slirp4netns publishes ports rootful and rootless, with or without CNI plugins, but needs /dev/net/tun; where a
+    // sandbox denies it, the container shares the host's network and its port is the host's.
+    publishNetworkArgs: canOpenTun() ? ['--network', 'slirp4netns'] : ['--network', 'host'],
     // Podman mounts writable tmpfs on /tmp, /var/tmp and /run with --read-only; ECS's read-only root does not.
     readOnlyArgs: ['--read-only-tmpfs=false'],
   };
@@ -98,27 +116,27 @@ export interface RunResult {
 }
 
 /** Runs the engine with `args` and collects its output; `inherit` streams it to this terminal instead. */
-export function runEngine(
+export async function runEngine(
   engine: Engine,
   args: readonly string[],
-  options: { readonly inherit?: boolean; readonly input?: string } = {},
+  options: { readonly inherit?: boolean } = {},
 ): Promise<RunResult> {
-  const child = spawn(engine.name, [...engine.globalArgs, ...args], {
-    stdio: [
-      options.input === undefined ? 'ignore' : 'pipe',
-      options.inherit ? 'inherit' : 'pipe',
-      options.inherit ? 'inherit' : 'pipe',
-    ],
-  });
+  const output = options.inherit ? 'inherit' : 'pipe';
+  const child = spawn(engine.name, [...engine.globalArgs, ...args], { stdio: ['ignore', output, output] });
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  if (options.input !== undefined) child.stdin!.end(options.input);
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  // `run --detach` leaves helpers (conmon) that may inherit the pipes and hold them open: read what the engine
+  // wrote, but do not wait for every holder to close them.
+  const ended = [child.stdout, child.stderr].flatMap((stream) =>
+    stream && !stream.readableEnded ? [once(stream, 'end')] : [],
+  );
+  await Promise.race([Promise.all(ended), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+  child.stdout?.destroy();
+  child.stderr?.destroy();
+  return { code, stdout, stderr };
 }
 
 /** Like runEngine, but throws with the engine's output unless it exits 0; resolves with stdout, trimmed. */

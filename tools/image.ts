@@ -109,8 +109,8 @@ export async function buildImage(engine: Engine, options: BuildOptions): Promise
 }
 
 export interface RunOptions {
-  /** `127.0.0.1:8080`, or `127.0.0.1:` for a free port. */
-  readonly publish: string;
+  /** Where to publish the port on this host, e.g. `127.0.0.1:8080`. @default - no network at all */
+  readonly publish?: string;
   /** Added to the task definition's environment. */
   readonly extraEnv?: Readonly<Record<string, string>>;
   /** Arguments after the image: a command instead of its CMD. */
@@ -120,11 +120,13 @@ export interface RunOptions {
 /** `run` flags that do what the task definition tells ECS: user, read-only root, init, capabilities, environment. */
 export function runArgs(engine: Engine, settings: ContainerSettings, options: RunOptions): string[] {
   const environment = { ...settings.environment, ...options.extraEnv };
+  const network =
+    options.publish === undefined
+      ? ['--network', 'none']
+      : [...engine.publishNetworkArgs, '--publish', `${options.publish}:${settings.port}`];
   return [
     ...engine.limitArgs,
-    ...engine.runNetworkArgs,
-    '--publish',
-    `${options.publish}:${settings.port}`,
+    ...network,
     '--user',
     settings.user,
     ...(settings.readonlyRootFilesystem ? ['--read-only', ...engine.readOnlyArgs] : []),
