@@ -2,7 +2,7 @@
  * `npm run image`: builds the image (on the official base, or the local stand-in: tools/base-image.ts) and runs it
  * on http://127.0.0.1:8080 with the production task definition's settings. Ctrl-C stops it.
  */
-import { findEngine, ENABLE_HINT } from '../tools/container-engine.ts';
+import { findEngine } from '../tools/container-engine.ts';
 import { buildImage, runArgs } from '../tools/image.ts';
 import { productionContainerSettings } from '../tools/task-definition.ts';
 import { spawn } from 'node:child_process';
@@ -11,7 +11,7 @@ const TAG = 'localhost/clock-mirror:local';
 
 const lookup = findEngine();
 if ('unavailable' in lookup) {
-  console.error(`npm run image: ${lookup.unavailable}; ${ENABLE_HINT}`);
+  console.error(`npm run image: ${lookup.unavailable}`);
   process.exit(1);
 }
 const { engine } = lookup;

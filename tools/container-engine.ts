@@ -25,11 +25,10 @@ export interface Engine {
 
 export type EngineLookup = { readonly engine: Engine } | { readonly unavailable: string };
 
-/** How to turn the container suite on, for the one line a skip prints. */
-export const ENABLE_HINT =
-  'install docker (with a running daemon) or podman with runc, slirp4netns and uidmap (and subuid/subgid ranges ' +
-  'for a non-root user: `usermod --add-subuids 100000-165535 --add-subgids 100000-165535 $USER`), or set ' +
-  'CONTAINER_ENGINE';
+/** Each says what is missing and how to supply it, in one line. */
+const NO_ENGINE = 'no container engine: install docker (with its daemon running) or podman and runc';
+const NO_IDS =
+  'podman has no subordinate ids for this user: sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 "$USER"';
 
 const succeeds = (command: string, args: readonly string[]): boolean => {
   const result = spawnSync(command, args, { stdio: 'ignore', timeout: 20_000 });
@@ -94,19 +93,19 @@ export function findEngine(env: NodeJS.ProcessEnv = process.env): EngineLookup {
   const chosen = env.CONTAINER_ENGINE;
   if (chosen !== undefined && chosen !== '') {
     if (chosen !== 'docker' && chosen !== 'podman')
-      return { unavailable: `CONTAINER_ENGINE=${chosen}: not docker or podman` };
-    if (!succeeds(chosen, ['info'])) return { unavailable: `CONTAINER_ENGINE=${chosen}, but \`${chosen} info\` fails` };
-    if (chosen === 'podman' && !podmanHasIds())
-      return { unavailable: 'podman has no subuid/subgid range for this user' };
+      return { unavailable: `CONTAINER_ENGINE=${chosen}: use docker or podman` };
+    if (!succeeds(chosen, ['info']))
+      return { unavailable: `CONTAINER_ENGINE=${chosen}, but \`${chosen} info\` fails: is it installed and running?` };
+    if (chosen === 'podman' && !podmanHasIds()) return { unavailable: NO_IDS };
     return { engine: chosen === 'docker' ? docker() : podman() };
   }
   // A docker client alone is not an engine: `docker info` needs the daemon.
   if (onPath('docker') && succeeds('docker', ['info'])) return { engine: docker() };
   if (onPath('podman') && succeeds('podman', ['info'])) {
     if (podmanHasIds()) return { engine: podman() };
-    return { unavailable: 'podman has no subuid/subgid range for this user' };
+    return { unavailable: NO_IDS };
   }
-  return { unavailable: 'no container engine (no docker daemon, no podman)' };
+  return { unavailable: NO_ENGINE };
 }
 
 export interface RunResult {
