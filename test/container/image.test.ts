@@ -38,7 +38,7 @@ const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
   devDependencies: Record<string, string>;
 };
 
-suite('the image, built and run as the task definition says', { skip, timeout: 600_000 }, () => {
+suite('the image, built and run as the task definition says', { skip, timeout: 900_000 }, () => {
   const engine = (lookup as { engine: Engine }).engine;
   let settings: ContainerSettings;
   let image: BuiltImage;
