@@ -2,10 +2,10 @@
  * `npm run image`: builds the image (on the official base, or the local stand-in: tools/base-image.ts) and runs it
  * on http://127.0.0.1:8080 with the production task definition's settings. Ctrl-C stops it.
  */
+import { spawn } from 'node:child_process';
 import { findEngine } from '../tools/container-engine.ts';
 import { buildImage, runArgs } from '../tools/image.ts';
 import { productionContainerSettings } from '../tools/task-definition.ts';
-import { spawn } from 'node:child_process';
 
 const TAG = 'localhost/clock-mirror:local';
 

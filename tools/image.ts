@@ -120,10 +120,12 @@ export interface RunOptions {
 /** `run` flags that do what the task definition tells ECS: user, read-only root, init, capabilities, environment. */
 export function runArgs(engine: Engine, settings: ContainerSettings, options: RunOptions): string[] {
   const environment = { ...settings.environment, ...options.extraEnv };
+  // On the host's network the port is the host's already; podman would warn that it discards --publish.
+  const hostNetwork = engine.publishNetworkArgs.includes('host');
   const network =
     options.publish === undefined
       ? ['--network', 'none']
-      : [...engine.publishNetworkArgs, '--publish', `${options.publish}:${settings.port}`];
+      : [...engine.publishNetworkArgs, ...(hostNetwork ? [] : ['--publish', `${options.publish}:${settings.port}`])];
   return [
     ...engine.limitArgs,
     ...network,
