@@ -1,5 +1,3 @@
-# syntax=docker/dockerfile:1
-
 # One base for every stage: the official Node.js image on Debian 13 (trixie), slim variant, pinned to the
 # exact Node.js release that package.json's `node` devDependency runs in development and CI. It is pulled from
 # ECR Public's copy of the Docker Official Images, which serves the same images without Docker Hub's
@@ -18,7 +16,13 @@ WORKDIR /app
 RUN chown node:node /app
 USER node
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts --no-audit --no-fund
+# Behind a TLS-inspecting proxy npm needs the proxy's CA. The build passes the host's CA bundle and an npmrc naming
+# it (`cafile=/run/secrets/ca`) as build secrets: mounted for this step only, never stored in a layer. Without them
+# (no proxy, as on GitHub Actions and CodeBuild) the mounts are empty and npm uses its own CAs.
+RUN --mount=type=secret,id=npmrc,uid=1000 --mount=type=secret,id=ca,uid=1000 \
+  NPM_CONFIG_USERCONFIG=/run/secrets/npmrc npm ci --ignore-scripts --no-audit --no-fund
+# The software bill of materials of what the bundle holds: the production dependencies, as installed.
+RUN npm sbom --omit=dev --sbom-format cyclonedx > sbom.cdx.json
 COPY scripts/build.ts scripts/warm-compile-cache.ts ./scripts/
 COPY tools/root.ts tools/server-process.ts ./tools/
 COPY src ./src
@@ -39,6 +43,7 @@ RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack 
 # The bundle holds every production dependency, so there is no node_modules and no install in this stage. Owned by
 # root and read-only to the service user: the process cannot rewrite its own code.
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/sbom.cdx.json ./
 # dist/server.js reads ../package.json for the version it reports.
 COPY package.json ./
 # The `node` user (uid 1000) ships with the base image; the ECS task definition runs as the same user.

@@ -47,7 +47,20 @@ function npmCommands(markdown: string): string[] {
 }
 
 /** npm's own commands that docs name; anything else after `npm ` must be a script. */
-const NPM_COMMANDS = new Set(['ci', 'install', 'audit', 'exec', 'init', 'view', 'ls', 'outdated', 'update']);
+const NPM_COMMANDS = new Set([
+  'ci',
+  'install',
+  'audit',
+  'exec',
+  'init',
+  'view',
+  'ls',
+  'outdated',
+  'update',
+  'sbom',
+  'pack',
+  'run',
+]);
 const { scripts } = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
 
 test('anchors follow GitHub: punctuation dropped, spaces to hyphens, repeats numbered', () => {

@@ -26,6 +26,7 @@ interface Step {
 interface Job {
   readonly 'runs-on': string;
   readonly container?: string;
+  readonly env?: Record<string, string>;
   readonly 'timeout-minutes'?: number;
   readonly steps: readonly Step[];
 }
@@ -67,6 +68,26 @@ suite('every workflow is valid', () => {
     });
   }
 
+  test('every action is pinned to a major that runs on Node.js 24', () => {
+    // The first major of each whose action.yml says `runs.using: node24`; Node.js 20 actions are deprecated.
+    const node24: Record<string, number> = {
+      'actions/checkout': 5,
+      'actions/setup-node': 5,
+      'actions/upload-artifact': 6,
+      'googleapis/release-please-action': 5,
+      'amannn/action-semantic-pull-request': 6,
+    };
+    const uses = files.flatMap((file) =>
+      Object.values(workflow(file).jobs).flatMap((job) => job.steps.flatMap((step) => step.uses ?? [])),
+    );
+    assert.ok(uses.length >= 5);
+    for (const use of uses) {
+      const [, action, major] = /^([\w.-]+\/[\w.-]+)@v(\d+)$/.exec(use) ?? [];
+      assert.ok(action !== undefined && node24[action] !== undefined, `${use}: a known action at a major tag`);
+      assert.ok(Number(major) >= node24[action], `${use} runs on Node.js 20; use v${node24[action]}`);
+    }
+  });
+
   test('the validator does reject a broken workflow, so a pass means something', () => {
     const broken = read('.github/workflows/ci.yml').replace('runs-on:', 'run-on:');
     const { errors } = validateWorkflow(broken);
@@ -77,7 +98,7 @@ suite('every workflow is valid', () => {
 
 suite('ci.yml', () => {
   const ci = workflow('ci.yml');
-  const job = onlyJob('ci.yml');
+  const job = ci.jobs.check!;
   const runs = job.steps.flatMap((step) => (step.run === undefined ? [] : [step.run]));
 
   test('runs on every pull request and on pushes to main', () => {
@@ -106,10 +127,18 @@ suite('ci.yml', () => {
     assert.ok(chromium >= 0 && chromium < runs.indexOf('npm run test:ci'));
   });
 
-  test('a missing browser fails the tests instead of skipping them, in .ci/run and in the workflow', () => {
-    assert.ok(read('.ci/run').split('\n').includes('export REQUIRE_BROWSER=1'));
+  test('a missing browser, haproxy or container engine fails the tests instead of skipping them, in .ci/run', () => {
+    const exported = read('.ci/run')
+      .split('\n')
+      .filter((line) => line.startsWith('export '))
+      .flatMap((line) => line.slice('export '.length).split(' '));
+    assert.deepEqual(exported, ['REQUIRE_BROWSER=1', 'REQUIRE_HAPROXY=1', 'REQUIRE_CONTAINER_ENGINE=1']);
+  });
+
+  test('a missing browser or haproxy fails the tests in the workflow; the image job runs the container suite', () => {
     const testStep = job.steps.find((step) => step.run === 'npm run test:ci');
-    assert.deepEqual(testStep?.env, { REQUIRE_BROWSER: 1 });
+    assert.deepEqual(testStep?.env, { REQUIRE_BROWSER: 1, REQUIRE_HAPROXY: 1 });
+    assert.ok(runs.some((run) => /apt-get install .*\bchromium haproxy\b/.test(run)));
   });
 
   test('then synthesises the CDK app, where cdk-nag runs', () => {
@@ -122,6 +151,28 @@ suite('ci.yml', () => {
     assert.ok(upload !== undefined);
     assert.equal(upload.with?.path, 'reports/');
     assert.equal(upload.if, '${{ !cancelled() }}');
+  });
+});
+
+suite('ci.yml, the image job', () => {
+  const ci = workflow('ci.yml');
+
+  test('has the check job and the image job', () => {
+    assert.deepEqual(Object.keys(ci.jobs), ['check', 'image']);
+  });
+
+  test("builds the image with the runner's Docker and runs the container suite, which may not skip", () => {
+    const image = ci.jobs.image!;
+    // On the runner itself: a job container has no Docker daemon.
+    assert.equal(image.container, undefined);
+    assert.match(image['runs-on'], /^ubuntu-/);
+    assert.deepEqual(image.env, { CONTAINER_ENGINE: 'docker', REQUIRE_CONTAINER_ENGINE: '1' });
+    const runs = image.steps.flatMap((step) => (step.run === undefined ? [] : [step.run]));
+    assert.deepEqual(runs, ['npm ci --no-audit --no-fund', 'npm run test:container']);
+    const script = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts['test:container'];
+    assert.equal(script, 'npm test -- "test/container/*.test.ts"');
+    const setupNode = image.steps.find((step) => step.uses?.startsWith('actions/setup-node@'));
+    assert.deepEqual(setupNode?.with, { 'node-version': 24, cache: 'npm' });
   });
 });
 

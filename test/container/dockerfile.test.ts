@@ -15,6 +15,10 @@ const nodeVersion = (
 ).version;
 
 suite('Dockerfile', () => {
+  test('names no syntax image: BuildKit would pull it from Docker Hub, anonymously, in CodeBuild', () => {
+    assert.doesNotMatch(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'), /^#\s*syntax\s*=/im);
+  });
+
   test('is multi-stage: the build, then the runtime stage last', () => {
     assert.deepEqual(
       dockerfile.stages.map((s) => s.name),
@@ -38,7 +42,10 @@ suite('Dockerfile', () => {
     const build = dockerfile.stage('build');
     assert.deepEqual(instructions(build, 'RUN'), [
       'chown node:node /app',
-      'npm ci --ignore-scripts --no-audit --no-fund',
+      // The proxy's CA reaches npm as build secrets, readable by the build user, mounted for this step only.
+      '--mount=type=secret,id=npmrc,uid=1000 --mount=type=secret,id=ca,uid=1000 ' +
+        'NPM_CONFIG_USERCONFIG=/run/secrets/npmrc npm ci --ignore-scripts --no-audit --no-fund',
+      'npm sbom --omit=dev --sbom-format cyclonedx > sbom.cdx.json',
       'npm run build',
       'node scripts/warm-compile-cache.ts',
     ]);
@@ -50,9 +57,10 @@ suite('Dockerfile', () => {
     assert.deepEqual(instructions(dockerfile.stage('build'), 'USER'), [IMAGE_CONTRACT.user]);
   });
 
-  test('the runtime stage holds the bundle and package.json, nothing else: no node_modules', () => {
+  test('the runtime stage holds the bundle, its SBOM and package.json, nothing else: no node_modules', () => {
     assert.deepEqual(copies(runtime), [
       { from: 'build', sources: ['/app/dist'], destination: './dist' },
+      { from: 'build', sources: ['/app/sbom.cdx.json'], destination: './' },
       { from: undefined, sources: ['package.json'], destination: './' },
     ]);
     // Its only RUN removes npm from the base image, outside the app's directory.

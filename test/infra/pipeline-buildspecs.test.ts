@@ -343,6 +343,15 @@ if (args[0] === 'push') {
   const digest = 'sha256:' + require('node:crypto').createHash('sha256').update(manifest).digest('hex');
   s.manifests[digest] = manifest; s.tags[tag] = digest; save(s); process.exit(0);
 }
+if (args[0] === 'create') {
+  const tag = args[1].slice(args[1].lastIndexOf(':') + 1);
+  if (s.tags[tag] === undefined) { console.error('manifest unknown: ' + args[1]); process.exit(1); }
+  s.container = args[1]; save(s); console.log('c0ffee'); process.exit(0);
+}
+if (args[0] === 'cp' && args[1] === 'c0ffee:/app/sbom.cdx.json') {
+  fs.writeFileSync(args[2], JSON.stringify({ bomFormat: 'CycloneDX', image: s.container })); process.exit(0);
+}
+if (args[0] === 'rm' && args[1] === 'c0ffee') process.exit(0);
 console.error('unexpected docker call'); process.exit(2);`,
     );
     ecr = join(folder('ecr'), 'ecr.json');
@@ -385,8 +394,17 @@ console.error('unexpected docker call'); process.exit(2);`,
         `docker login --username AWS --password-stdin 123456789012.dkr.ecr.eu-west-1.amazonaws.com`,
         `docker build --pull --label org.opencontainers.image.revision=${FIRST} --label org.opencontainers.image.version=1.4.0 --tag ${REPOSITORY_URI}:1.4.0-0a1b2c3 .`,
         `docker push ${REPOSITORY_URI}:1.4.0-0a1b2c3`,
+        `docker create ${REPOSITORY_URI}:1.4.0-0a1b2c3`,
+        `docker cp c0ffee:/app/sbom.cdx.json sbom.cdx.json`,
+        `docker rm c0ffee`,
       ],
     );
+    // The SBOM artifact is the one inside the image just pushed.
+    assert.deepEqual(JSON.parse(readFileSync(join(cwd, 'sbom.cdx.json'), 'utf8')), {
+      bomFormat: 'CycloneDX',
+      image: `${REPOSITORY_URI}:1.4.0-0a1b2c3`,
+    });
+    assert.deepEqual((spec.artifacts as { files: string[] }).files, ['image.json', 'sbom.cdx.json']);
     const { ['1.4.0-0a1b2c3']: digest, ['1.4.0']: versionDigest } = tags();
     assert.match(digest ?? '', /^sha256:[0-9a-f]{64}$/);
     assert.equal(versionDigest, digest);
@@ -417,6 +435,7 @@ console.error('unexpected docker call'); process.exit(2);`,
     const run = build(checkout('1.4.0'), SECOND);
     assert.equal(run.status, 0, run.stderr + run.stdout);
     assert.ok(!run.calls.some((call) => call.startsWith('docker build') || call.startsWith('docker push')));
+    assert.ok(run.calls.includes(`docker create ${REPOSITORY_URI}:1.4.0-fedcba9`), 'the SBOM of the image reused');
     assert.match(run.stdout, /1\.4\.0-fedcba9 exists \(sha256:[0-9a-f]+\): this commit was built before, reusing it/);
     assert.deepEqual(run.exported, { IMAGE_TAG: '1.4.0-fedcba9', IMAGE_DIGEST: digest, VERSION: '1.4.0' });
   });

@@ -154,7 +154,7 @@ suite('Test stage', () => {
 
   test('UnitTest installs Debian Chromium, runs the tests with reports and publishes JUnit and LCOV coverage to report groups', () => {
     const spec = buildSpecOf(template, projectOf(unitTest!));
-    assert.deepEqual(spec.phases.build?.commands, ['REQUIRE_BROWSER=1 npm run test:ci']);
+    assert.deepEqual(spec.phases.build?.commands, ['REQUIRE_BROWSER=1 REQUIRE_HAPROXY=1 npm run test:ci']);
     assert.match(spec.phases.install!.commands[0]!, /apt-get install .*chromium/);
     const groups = Object.fromEntries(
       resourcesOfType(template, 'AWS::CodeBuild::ReportGroup').map(([id, group]) => [group.Properties!.Type, id]),
@@ -201,7 +201,7 @@ suite('Build stage', () => {
     const spec = buildSpecOf(template, buildProject);
     assert.equal(spec.phases.build?.commands[0], 'bash infra/lib/pipeline/build-image.sh');
     assert.deepEqual(spec.env?.['exported-variables'], ['IMAGE_TAG', 'IMAGE_DIGEST', 'VERSION']);
-    assert.deepEqual(spec.artifacts?.files, ['image.json']);
+    assert.deepEqual(spec.artifacts?.files, ['image.json', 'sbom.cdx.json']);
     const { EnvironmentVariables: variables } = projectProperties(template, buildProject).Environment as {
       EnvironmentVariables: { Name: string; Type: string; Value: unknown }[];
     };

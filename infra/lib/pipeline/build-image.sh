@@ -6,7 +6,8 @@
 # The repository's tags are immutable, so <version> is written once, by the first
 # commit that carries that version (the release-please merge), and a rerun of the
 # same commit reuses the image it pushed before instead of failing.
-# Writes image.json (the Build stage's output artifact) for the record.
+# Writes image.json and sbom.cdx.json (the Build stage's output artifact): the image's record and the
+# CycloneDX SBOM of its production dependencies, which the Dockerfile's build stage generates into /app.
 #
 # Needs: REPOSITORY_URI (<account>.dkr.ecr.<region>.amazonaws.com/<name>), COMMIT_ID (the full SHA),
 # and on PATH: node, docker, aws.
@@ -58,6 +59,11 @@ if [ "$version_digest" = None ]; then
 else
   echo "$REPOSITORY_URI:$version exists ($version_digest): not moved; bump the version to release"
 fi
+
+# The SBOM of exactly this image (pulled first if an earlier run built it); no shell in the image is needed.
+container=$(docker create "$REPOSITORY_URI:$image_tag")
+docker cp "$container:/app/sbom.cdx.json" sbom.cdx.json
+docker rm "$container" >/dev/null
 
 IMAGE_TAG="$image_tag" VERSION="$version" IMAGE_DIGEST="$digest" node -e '
   const { IMAGE_TAG, VERSION, IMAGE_DIGEST, REPOSITORY_URI, COMMIT_ID } = process.env;

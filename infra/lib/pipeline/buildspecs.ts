@@ -23,8 +23,9 @@ export function cdkContextArgs(context: Readonly<Record<string, string>>): strin
 const line = (...parts: readonly string[]) => parts.filter((part) => part !== '').join(' ');
 
 const NPM_CI = 'npm ci --no-audit --no-fund';
-const INSTALL_CHROMIUM =
-  'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null';
+/** Debian's Chromium for the browser suites and HAProxy for the load-balancer drill. */
+const INSTALL_TEST_PACKAGES =
+  'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium haproxy >/dev/null';
 
 interface SpecParts {
   readonly phases: Readonly<Record<string, readonly string[]>>;
@@ -88,10 +89,16 @@ export interface ReportGroupArns {
   readonly coverage: string;
 }
 
-/** The tests, with Debian's Chromium for the browser suites (required: REQUIRE_BROWSER), publishing JUnit and coverage. */
+/**
+ * The tests, with the browser suites and the load-balancer drill required, publishing JUnit and coverage. The
+ * container suite skips here (no Docker daemon in an unprivileged build); the Build stage builds the image.
+ */
 export function unitTestSpec(reportGroups: ReportGroupArns): BuildSpecObject {
   return spec({
-    phases: { install: [INSTALL_CHROMIUM, NPM_CI], build: ['REQUIRE_BROWSER=1 npm run test:ci'] },
+    phases: {
+      install: [INSTALL_TEST_PACKAGES, NPM_CI],
+      build: ['REQUIRE_BROWSER=1 REQUIRE_HAPROXY=1 npm run test:ci'],
+    },
     // CodeBuild reads the reports after the build phase, whether it passed or failed.
     reports: {
       [reportGroups.junit]: { files: ['junit.xml'], 'base-directory': 'reports', 'file-format': 'JUNITXML' },
@@ -104,7 +111,7 @@ export function unitTestSpec(reportGroups: ReportGroupArns): BuildSpecObject {
 /** Variables the Build action exports, for the deploy actions (`#{Build.IMAGE_TAG}`). */
 export const IMAGE_VARIABLES = ['IMAGE_TAG', 'IMAGE_DIGEST', 'VERSION'] as const;
 
-/** Builds and pushes the image (see build-image.sh), then exports its tag and digest. */
+/** Builds and pushes the image (see build-image.sh), exports its tag and digest, and keeps its SBOM beside them. */
 export function buildImageSpec(): BuildSpecObject {
   return spec({
     phases: {
@@ -116,7 +123,7 @@ export function buildImageSpec(): BuildSpecObject {
       ],
     },
     exportedVariables: IMAGE_VARIABLES,
-    artifacts: { files: ['image.json'] },
+    artifacts: { files: ['image.json', 'sbom.cdx.json'] },
   });
 }
 

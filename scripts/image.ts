@@ -1,0 +1,31 @@
+/**
+ * `npm run image`: builds the image (on the official base, or the local stand-in: tools/base-image.ts) and runs it
+ * on http://127.0.0.1:8080 with the production task definition's settings. Ctrl-C stops it.
+ */
+import { spawn } from 'node:child_process';
+import { findEngine } from '../tools/container-engine.ts';
+import { buildImage, runArgs } from '../tools/image.ts';
+import { productionContainerSettings } from '../tools/task-definition.ts';
+
+const TAG = 'localhost/clock-mirror:local';
+
+const lookup = findEngine();
+if ('unavailable' in lookup) {
+  console.error(`npm run image: ${lookup.unavailable}`);
+  process.exit(1);
+}
+const { engine } = lookup;
+const settings = productionContainerSettings();
+await buildImage(engine, { tag: TAG, inherit: true });
+const args = [
+  ...engine.globalArgs,
+  'run',
+  '--rm',
+  ...runArgs(engine, settings, { publish: `127.0.0.1:${settings.port}` }),
+  TAG,
+];
+console.log(`${engine.name} ${args.join(' ')}\nhttp://127.0.0.1:${settings.port}/ (Ctrl-C stops it)`);
+// The engine forwards Ctrl-C's SIGINT to the container's init, and so to the server, which drains and exits.
+process.on('SIGINT', () => undefined);
+const child = spawn(engine.name, args, { stdio: 'inherit' });
+child.on('exit', (code) => process.exit(code ?? 1));
