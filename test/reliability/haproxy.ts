@@ -112,6 +112,7 @@ export interface ServerStat {
   /** Requests sent to it (HTTP sessions). */
   readonly sessions: number;
   readonly redispatched: number;
+  /** The last check's result, e.g. L7OK or L7STS (a bad status code). */
   readonly checkStatus: string;
 }
 
@@ -182,7 +183,8 @@ export async function startHaproxy(binary: string, options: HaproxyOptions): Pro
         weight: Number(at(row, 'weight')),
         sessions: Number(at(row, 'stot')),
         redispatched: Number(at(row, 'wredis')),
-        checkStatus: at(row, 'check_status'),
+        // haproxy marks the result "* L7STS" while the next check is running: the last result is the same.
+        checkStatus: at(row, 'check_status').replace(/^\* /, ''),
       });
     }
     return result;
