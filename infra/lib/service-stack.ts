@@ -217,6 +217,11 @@ export class ServiceStack extends Stack {
       value: dashboard.url,
       description: 'Requests, errors, latency, tasks, checks, WAF',
     });
+    // The IP set's Ref is `name|id|scope`, what `aws wafv2 update-ip-set` needs to unblock a client by hand.
+    new CfnOutput(this, 'WafAllowList', {
+      value: webAcl.allowList.ref,
+      description: 'The WAF allow list, as name|id|scope',
+    });
   }
 }
 

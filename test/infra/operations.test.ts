@@ -214,6 +214,11 @@ suite('dashboard and saved queries', () => {
     for (const id of alarms) assert.ok(body.includes(`{"Fn::GetAtt":["${id}","Arn"]}`), id);
   });
 
+  test('the WAF allow list is a stack output, as name|id|scope (its Ref), for the runbook', () => {
+    const output = staging.findOutputs('WafAllowList').WafAllowList as { Value: unknown };
+    assert.deepEqual(output.Value, { Ref: find(staging, 'AWS::WAFv2::IPSet', 'WebAclAllowList')[0] });
+  });
+
   test('its console address is a stack output', () => {
     const output = staging.findOutputs('DashboardUrl').DashboardUrl as { Value: unknown };
     assert.match(json(output.Value), /cloudwatch\/home\?region=eu-west-1#dashboards\/dashboard\//);
