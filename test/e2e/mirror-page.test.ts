@@ -1,25 +1,11 @@
-import { after, before, suite, test } from 'node:test';
+import { suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { launchBrowser, needsBrowser, SCREENSHOT_DIR } from '../helpers/browser.ts';
-import { startServerProcess, type ServerProcess } from '../../tools/server-process.ts';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
+import { needsBrowser, SCREENSHOT_DIR, useBrowserAndServer } from '../helpers/browser.ts';
 
 suite('the mirror page in a browser', needsBrowser, () => {
-  let server: ServerProcess;
-  let browser: Browser;
-  let started = false;
-  before(async () => {
-    browser = await launchBrowser();
-    server = await startServerProcess();
-    started = true;
-  });
-  after(async () => {
-    // A browser that failed to start left nothing to stop.
-    if (!started) return;
-    server.kill();
-    await browser.close();
-  });
+  const running = useBrowserAndServer();
 
   interface WatchedPage {
     readonly page: Page;
@@ -124,20 +110,20 @@ suite('the mirror page in a browser', needsBrowser, () => {
   };
 
   test('a visitor types 12:22 with the keyboard and sees 11:38 and both clocks, drawn in place', async () => {
-    const context = await browser.newContext({ viewport: { width: 900, height: 720 } });
+    const context = await running.browser.newContext({ viewport: { width: 900, height: 720 } });
     const { page, problems, documents, fetches } = await openPage(context);
-    await page.goto(`${server.url}/mirror`);
+    await page.goto(`${running.server.url}/mirror`);
     assert.deepEqual(await readAnswer(page), { text: [], clocks: [] });
 
     await typeTime(page, '12:22');
     await page.locator('#answer svg').nth(1).waitFor();
-    await page.waitForURL(`${server.url}/mirror?time=12%3A22`);
+    await page.waitForURL(`${running.server.url}/mirror?time=12%3A22`);
 
     assert.deepEqual(await readAnswer(page), ANSWER_12_22);
     assert.equal(await page.title(), 'Clock Mirror: 12:22 in the mirror is 11:38');
     // The script answered in place, once, when the input first held a whole time; Enter asked for nothing more.
-    assert.deepEqual(documents, [`${server.url}/mirror`]);
-    assert.deepEqual(fetches, [`${server.url}/mirror?time=12%3A22`]);
+    assert.deepEqual(documents, [`${running.server.url}/mirror`]);
+    assert.deepEqual(fetches, [`${running.server.url}/mirror?time=12%3A22`]);
     assert.equal(await page.locator('#time:focus').count(), 1);
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'mirror-12-22.png'), fullPage: true });
     assert.deepEqual(problems, []);
@@ -145,22 +131,22 @@ suite('the mirror page in a browser', needsBrowser, () => {
   });
 
   test('without JavaScript the form still answers, through a plain GET', async () => {
-    const context = await browser.newContext({ javaScriptEnabled: false });
+    const context = await running.browser.newContext({ javaScriptEnabled: false });
     const { page, problems, documents } = await openPage(context);
-    await page.goto(`${server.url}/mirror`);
+    await page.goto(`${running.server.url}/mirror`);
     await typeTime(page, '12:22');
-    await page.waitForURL(`${server.url}/mirror?time=12%3A22`);
+    await page.waitForURL(`${running.server.url}/mirror?time=12%3A22`);
     assert.deepEqual(await readAnswer(page), ANSWER_12_22);
-    assert.deepEqual(documents, [`${server.url}/mirror`, `${server.url}/mirror?time=12%3A22`]);
+    assert.deepEqual(documents, [`${running.server.url}/mirror`, `${running.server.url}/mirror?time=12%3A22`]);
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'mirror-12-22-no-js.png'), fullPage: true });
     assert.deepEqual(problems, []);
     await context.close();
   });
 
   test('a bad time shows the API message under the input, which is marked invalid', async () => {
-    const context = await browser.newContext();
+    const context = await running.browser.newContext();
     const { page, problems, fetches } = await openPage(context);
-    await page.goto(`${server.url}/mirror`);
+    await page.goto(`${running.server.url}/mirror`);
     await typeTime(page, '13:20');
     const error = page.locator('#time-error');
     await error.waitFor();
@@ -187,7 +173,10 @@ suite('the mirror page in a browser', needsBrowser, () => {
       [await input.getAttribute('aria-invalid'), await input.getAttribute('aria-describedby')],
       ['false', 'time-hint'],
     );
-    assert.deepEqual(fetches, [`${server.url}/mirror?time=13%3A20`, `${server.url}/mirror?time=1%3A50`]);
+    assert.deepEqual(fetches, [
+      `${running.server.url}/mirror?time=13%3A20`,
+      `${running.server.url}/mirror?time=1%3A50`,
+    ]);
     // Chromium logs the 400 answer to the script's fetch as a failed resource; nothing else may appear.
     assert.deepEqual(
       problems.filter((problem) => !problem.includes('status of 400')),
@@ -197,13 +186,13 @@ suite('the mirror page in a browser', needsBrowser, () => {
   });
 
   test('the link in the Swagger UI description leads to the page', async () => {
-    const context = await browser.newContext();
+    const context = await running.browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${server.url}/`);
+    await page.goto(`${running.server.url}/`);
     // Swagger UI opens the description's links in a new tab.
     const [opened] = await Promise.all([context.waitForEvent('page'), page.locator('.info a[href="/mirror"]').click()]);
     await opened.waitForLoadState();
-    assert.equal(opened.url(), `${server.url}/mirror`);
+    assert.equal(opened.url(), `${running.server.url}/mirror`);
     assert.equal(await opened.locator('h1').innerText(), 'The clock in the mirror');
     await context.close();
   });

@@ -1,35 +1,20 @@
-import { after, before, suite, test } from 'node:test';
+import { suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { launchBrowser, needsBrowser, SCREENSHOT_DIR } from '../helpers/browser.ts';
-import { startServerProcess, type ServerProcess } from '../../tools/server-process.ts';
+import { needsBrowser, SCREENSHOT_DIR, useBrowserAndServer } from '../helpers/browser.ts';
 
 suite('Swagger UI in a browser', needsBrowser, () => {
-  let server: ServerProcess;
-  let browser: Browser;
-  let started = false;
-  before(async () => {
-    browser = await launchBrowser();
-    server = await startServerProcess();
-    started = true;
-  });
-  after(async () => {
-    // A browser that failed to start left nothing to stop.
-    if (!started) return;
-    server.kill();
-    await browser.close();
-  });
+  const running = useBrowserAndServer();
 
   test('Swagger UI at / lists GET /clock, and "Try it out" with 12:22 shows 11:38', async () => {
-    const page = await browser.newPage();
+    const page = await running.browser.newPage();
     const problems: string[] = [];
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(message.text());
     });
     page.on('pageerror', (error) => problems.push(error.message));
 
-    await page.goto(`${server.url}/`);
+    await page.goto(`${running.server.url}/`);
     const operation = page.locator('#operations-clock-get_clock');
     await operation.waitFor();
     assert.match(await operation.locator('.opblock-summary').innerText(), /GET\s*\/clock/);

@@ -1,8 +1,10 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { ROOT } from '../../tools/root.ts';
+import { startServerProcess, type ServerProcess } from '../../tools/server-process.ts';
 
 /** Where Chromium and Chrome install themselves on Linux (Debian, Ubuntu, snap, Google's packages) and macOS. */
 export const BROWSER_LOCATIONS: readonly string[] = [
@@ -68,4 +70,28 @@ export async function launchBrowser(): Promise<Browser> {
       '--no-first-run',
     ],
   });
+}
+
+/**
+ * For a browser suite: starts a browser and the built service before its tests and stops both after them. The
+ * fields are set once the suite's `before` has run.
+ */
+export function useBrowserAndServer(): { readonly browser: Browser; readonly server: ServerProcess } {
+  const started: { browser?: Browser; server?: ServerProcess } = {};
+  before(async () => {
+    started.browser = await launchBrowser();
+    started.server = await startServerProcess();
+  });
+  after(async () => {
+    started.server?.kill();
+    await started.browser?.close();
+  });
+  return {
+    get browser() {
+      return started.browser!;
+    },
+    get server() {
+      return started.server!;
+    },
+  };
 }
