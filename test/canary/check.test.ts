@@ -1,31 +1,12 @@
 import { test, suite, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { ROOT } from '../../tools/root.ts';
+import { listenOnLoopback, runScript } from '../helpers/script-run.ts';
 import { startServerProcess, type ServerProcess } from '../../tools/server-process.ts';
 
 /** Runs the canary's handler as `npm run canary -- <url>` does, through the local Synthetics adapter. */
-async function runCanary(url: string) {
-  const child = spawn(process.execPath, ['tools/synthetics-local/run.ts', url], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout, stderr };
-}
-
-async function listen(server: Server): Promise<string> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
+const runCanary = (url: string) => runScript('tools/synthetics-local/run.ts', url);
 
 suite('synthetic check (infra/canary/check.ts through tools/synthetics-local)', () => {
   let service: ServerProcess;
@@ -49,7 +30,7 @@ suite('synthetic check (infra/canary/check.ts through tools/synthetics-local)', 
           : JSON.stringify({ mirror_time: '12:22', actual_time: '12:22' }),
       );
     });
-    wrongUrl = await listen(wrong);
+    wrongUrl = await listenOnLoopback(wrong);
   });
   after(async () => {
     service.kill();
@@ -86,7 +67,7 @@ suite('synthetic check (infra/canary/check.ts through tools/synthetics-local)', 
 
   test('GIVEN nothing listening WHEN the check runs THEN the first step fails with the connection error', async () => {
     const closed = createServer();
-    const deadUrl = await listen(closed);
+    const deadUrl = await listenOnLoopback(closed);
     closed.close();
     await once(closed, 'close');
     const run = await runCanary(deadUrl);
@@ -96,10 +77,7 @@ suite('synthetic check (infra/canary/check.ts through tools/synthetics-local)', 
   });
 
   test('without a URL it prints its usage and exits 2', async () => {
-    const child = spawn(process.execPath, ['tools/synthetics-local/run.ts'], { cwd: ROOT, stdio: 'pipe' });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const [code] = (await once(child, 'close')) as [number];
+    const { code, stderr } = await runScript('tools/synthetics-local/run.ts');
     assert.equal(code, 2);
     assert.match(stderr, /usage: npm run canary -- <service url/);
   });

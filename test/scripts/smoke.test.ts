@@ -1,42 +1,15 @@
 import { test, suite, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { ROOT } from '../../tools/root.ts';
+import { createServer } from 'node:http';
+import { listenOnLoopback, runScript } from '../helpers/script-run.ts';
 import { startServerProcess, type ServerProcess } from '../../tools/server-process.ts';
 
-interface SmokeRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly elapsedMs: number;
-}
-
-/** Runs scripts/smoke.ts as `npm run smoke` does, with the Node that runs the tests. */
-async function smoke(...args: string[]): Promise<SmokeRun> {
-  const started = performance.now();
-  const child = spawn(process.execPath, ['scripts/smoke.ts', ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout, stderr, elapsedMs: performance.now() - started };
-}
+/** Runs scripts/smoke.ts as `npm run smoke` does. */
+const smoke = (...args: string[]) => runScript('scripts/smoke.ts', ...args);
 
 const lines = (text: string) => text.trimEnd().split('\n');
 const CHECK_COUNT = 13;
-
-async function listen(server: Server): Promise<string> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
 
 suite('smoke test against the real service', () => {
   let server: ServerProcess;
@@ -83,7 +56,7 @@ suite('smoke test against a service that answers wrongly', () => {
   });
   let url: string;
   before(async () => {
-    url = await listen(wrong);
+    url = await listenOnLoopback(wrong);
   });
   after(() => wrong.close());
 
@@ -117,7 +90,7 @@ suite('smoke test against a service that answers wrongly', () => {
 suite('smoke test against nothing, or a service that never answers', () => {
   test('a dead port fails every check with the connection error, quickly', async () => {
     const probe = createServer();
-    const url = await listen(probe);
+    const url = await listenOnLoopback(probe);
     probe.close();
     await once(probe, 'close');
     const run = await smoke(url);
@@ -132,7 +105,7 @@ suite('smoke test against nothing, or a service that never answers', () => {
     const silent = createServer(() => {
       // Never answers.
     });
-    const url = await listen(silent);
+    const url = await listenOnLoopback(silent);
     try {
       const run = await smoke(url, '--timeout-ms', '150');
       assert.equal(run.code, 1);
