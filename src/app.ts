@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
-import accepts from '@fastify/accepts';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { handleFrameworkError, registerErrorHandlers } from './errors.ts';
-import { requestId, setResponseHeaders } from './headers.ts';
+import { PAGE_HEADERS, requestId, setResponseHeaders } from './headers.ts';
 import { clockRoutes } from './routes/clock.ts';
 import { clockSvgRoutes } from './routes/clock-svg.ts';
 import { mirrorPageRoutes } from './routes/mirror-page.ts';
@@ -55,13 +54,19 @@ export async function buildApp(options: AppOptions = {}) {
     done();
   });
   registerErrorHandlers(app);
-  await app.register(accepts);
   await registerOpenApi(app, version);
   await app.register(clockRoutes);
-  await app.register(clockSvgRoutes);
-  await app.register(mirrorPageRoutes);
   await app.register(healthRoutes);
-  await registerDocs(app);
+  // What a browser renders as a document gets the headers documents need; the API's answers do without them.
+  await app.register(async (pages) => {
+    pages.addHook('onRequest', (_request, reply, done) => {
+      reply.headers(PAGE_HEADERS);
+      done();
+    });
+    await pages.register(clockSvgRoutes);
+    await pages.register(mirrorPageRoutes);
+    await registerDocs(pages);
+  });
   return app;
 }
 

@@ -2,7 +2,7 @@ import { after, before, suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Script } from 'node:vm';
 import { buildApp, type App } from '../src/app.ts';
-import { SECURITY_HEADERS } from '../src/headers.ts';
+import { PAGE_HEADERS } from '../src/headers.ts';
 import { angleBetween, drawnHands, type DrawnHands, isWellFormedXml } from './helpers/clock-geometry.ts';
 
 let app: App;
@@ -93,7 +93,7 @@ suite('GET /mirror without JavaScript', () => {
     assert.deepEqual(response.body.match(/<script[^>]*>/g), ['<script src="/mirror.js" defer>']);
     assert.doesNotMatch(response.body, /<script[^>]*>[^<]/);
     assert.doesNotMatch(response.body, /\son[a-z]+=/i);
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) assert.equal(response.headers[name], value, name);
+    for (const [name, value] of Object.entries(PAGE_HEADERS)) assert.equal(response.headers[name], value, name);
   });
 });
 
