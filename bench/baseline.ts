@@ -41,7 +41,7 @@ const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
       ...sent.headers,
       'x-request-id': requestId(req),
       'content-type': JSON_TYPE,
-      'content-length': sent.body.length,
+      'content-length': Buffer.byteLength(sent.body),
     });
     res.end(sent.body);
   } else {

@@ -4,26 +4,28 @@
  *   node --cpu-prof --cpu-prof-dir=prof dist/server.js   # then load it, then stop it with SIGTERM
  *   node bench/top-frames.ts prof/CPU.*.cpuprofile [COUNT]
  *
- * Self time is the time spent in a function's own code, not in what it calls. V8 samples the stack about every
- * millisecond, so shares under 0.5 % are noise.
+ * Self time is the time spent in a function's own code, not in what it calls, as a share of the time the process was
+ * busy. V8 samples the stack about every millisecond, so shares under 0.5 % are noise.
  */
 import { readFileSync } from 'node:fs';
 
 interface ProfileNode {
   readonly id: number;
-  readonly callFrame: { functionName: string; url: string; lineNumber: number };
+  readonly callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   readonly hitCount?: number;
 }
 
+/** Frames by share of the busy samples: (idle), the event loop waiting, is left out. */
 export function topFrames(profile: { nodes: readonly ProfileNode[] }, count: number) {
   const byFrame = new Map<string, number>();
   let total = 0;
   for (const node of profile.nodes) {
+    const { functionName, url, lineNumber, columnNumber } = node.callFrame;
+    if (functionName === '(idle)') continue;
     const hits = node.hitCount ?? 0;
     total += hits;
-    const { functionName, url, lineNumber } = node.callFrame;
     const file = url.replace(/^.*\//, '');
-    const frame = `${functionName || '(anonymous)'}${file ? ` ${file}:${lineNumber + 1}` : ''}`;
+    const frame = `${functionName || '(anonymous)'}${file ? ` ${file}:${lineNumber + 1}:${columnNumber + 1}` : ''}`;
     byFrame.set(frame, (byFrame.get(frame) ?? 0) + hits);
   }
   return [...byFrame]

@@ -53,6 +53,7 @@ function describe(issue: ValidationIssue, request: FastifyRequest): string {
 }
 
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  setResponseHeaders(request, reply);
   const [issue] = error.validation ?? [];
   if (issue !== undefined) {
     const message = describe(issue, request);
@@ -72,6 +73,7 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
 }
 
 export function handleNotFound(request: FastifyRequest, reply: FastifyReply) {
+  setResponseHeaders(request, reply);
   return reply
     .code(404)
     .send(

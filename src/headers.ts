@@ -72,9 +72,16 @@ export function requestId(req: IncomingMessage): string {
   return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : newRequestId();
 }
 
-/** API_HEADERS, the request id, and HSTS where it applies: what every answer carries. */
-export function setResponseHeaders(request: FastifyRequest, reply: FastifyReply): void {
-  reply.headers(API_HEADERS);
+/**
+ * API_HEADERS (or a set that includes them), the request id, and HSTS where it applies: what every answer carries.
+ * The clock's answers call it from their handler; every other route has it in an onRequest hook (src/app.ts).
+ */
+export function setResponseHeaders(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  headers: Readonly<Record<string, string>> = API_HEADERS,
+): void {
+  reply.headers(headers);
   reply.header('x-request-id', request.id);
   if (request.headers['x-forwarded-proto'] === 'https') reply.headers(HSTS_HEADER);
 }
@@ -96,21 +103,22 @@ export function matchesEtag(ifNoneMatch: string | undefined, etag: string): bool
  */
 export const CLOCK_CACHE_CONTROL = 'max-age=604800';
 
-/** One answer as sent: the body, serialised once, and its validators. */
+/** One answer as sent: the body, serialised once, and its headers. */
 export interface Representation {
-  readonly contentType: string;
-  readonly body: Buffer;
+  readonly body: string;
   readonly etag: string;
-  /** ETag, Cache-Control and Vary: what a 200 and a 304 both carry. */
+  /** API_HEADERS with this Cache-Control, and the ETag, Vary and Content-Type, in one object set at once. */
   readonly headers: Readonly<Record<string, string>>;
 }
 
-/**
- * A Buffer, not a string, so that Fastify sends the content type as given: it appends `; charset=utf-8` to a JSON
- * type otherwise, which RFC 8259 does not define for JSON and which would cost 15 bytes of every answer.
- */
-export function represent(contentType: string, text: string): Representation {
-  const body = Buffer.from(text);
+export function represent(contentType: string, body: string): Representation {
   const etag = `"${hash('sha256', body, 'base64url').slice(0, 6)}"`;
-  return { contentType, body, etag, headers: { etag, 'cache-control': CLOCK_CACHE_CONTROL, vary: 'accept' } };
+  const headers = {
+    ...API_HEADERS,
+    'cache-control': CLOCK_CACHE_CONTROL,
+    etag,
+    vary: 'accept',
+    'content-type': contentType,
+  };
+  return { body, etag, headers };
 }

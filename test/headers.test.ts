@@ -95,7 +95,13 @@ suite('represent', () => {
     assert.equal(a.etag, represent('application/json', '{"a":1}').etag);
     assert.notEqual(a.etag, represent('application/json', '{"a":2}').etag);
     assert.match(a.etag, /^"[A-Za-z0-9_-]{6}"$/);
-    assert.deepEqual(a.headers, { etag: a.etag, 'cache-control': 'max-age=604800', vary: 'accept' });
+    assert.deepEqual(a.headers, {
+      ...API_HEADERS,
+      'cache-control': 'max-age=604800',
+      etag: a.etag,
+      vary: 'accept',
+      'content-type': 'application/json',
+    });
   });
 });
 
