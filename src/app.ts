@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
+import { pino, type Logger } from 'pino';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { handleFrameworkError, registerErrorHandlers } from './errors.ts';
 import { PAGE_HEADERS, requestId, setResponseHeaders } from './headers.ts';
@@ -15,8 +16,8 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 };
 
 export interface AppOptions {
-  /** Fastify's logger setting: false (the default, for tests) or pino options. */
-  readonly logger?: FastifyServerOptions['logger'];
+  /** Where the service logs (server.ts makes it from the config). @default silent, for tests */
+  readonly log?: Logger;
   /** Log every request, not only errors. @default false */
   readonly logRequests?: boolean;
   readonly keepAliveTimeoutMs?: number;
@@ -28,10 +29,15 @@ export interface AppOptions {
 
 /** Builds the service without listening: tests call `inject()`, server.ts calls `listen()`. */
 export async function buildApp(options: AppOptions = {}) {
+  const log = options.log ?? pino({ level: 'silent' });
+  const logRequests = options.logRequests ?? false;
   const app = Fastify({
-    logger: options.logger ?? false,
+    // Fastify's logger makes a child logger for every request and listens for the end of every response, to time
+    // it: about 2 µs of CPU per answer, 15 % of the whole (docs/performance.md). It gets the logger only when every
+    // request is to be logged; otherwise the app logs what it must itself (errors, the listening address).
+    ...(logRequests ? { loggerInstance: log as FastifyBaseLogger } : {}),
     logController: new LogController({
-      disableRequestLogging: !(options.logRequests ?? false),
+      disableRequestLogging: !logRequests,
       requestIdLogLabel: 'requestId',
     }),
     genReqId: requestId,
@@ -49,7 +55,18 @@ export async function buildApp(options: AppOptions = {}) {
     schemaController: options.schemaController ?? precompiledSchemas,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  registerErrorHandlers(app);
+  registerErrorHandlers(app, log);
+  if (!logRequests) {
+    // What Fastify's logger would say on listening, in the same words: tools/server-process.ts waits for it.
+    app.addHook('onListen', (done) => {
+      const address = app.server.address();
+      if (address !== null && typeof address !== 'string') {
+        const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+        log.info(`Server listening at http://${host}:${address.port}`);
+      }
+      done();
+    });
+  }
   await registerOpenApi(app, version);
   // The busiest route sets its headers in its handler, with its answer's: no hook runs for it.
   await app.register(clockRoutes);

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { Type } from 'typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { invalidTimeMessage, quote, EXPECTED_FORMAT } from './mirror.ts';
 import { setResponseHeaders } from './headers.ts';
 
@@ -52,23 +53,25 @@ function describe(issue: ValidationIssue, request: FastifyRequest): string {
   return invalidTimeMessage(name, String(value));
 }
 
-export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+function handleError(log: Logger, error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   setResponseHeaders(request, reply);
+  // A child logger only for an answer that logs: most answers do not.
+  const requestLog = () => log.child({ requestId: request.id });
   const [issue] = error.validation ?? [];
   if (issue !== undefined) {
     const message = describe(issue, request);
-    request.log.info({ reason: message }, 'bad request');
+    requestLog().info({ reason: message }, 'bad request');
     return reply.code(400).send(errorBody(400, message));
   }
   const status = error.statusCode ?? 500;
   if (status >= 500) {
     // The details go to the log, with the request id; the caller learns nothing of the internals.
-    request.log.error({ err: error }, 'request failed');
+    requestLog().error({ err: error }, 'request failed');
     return reply
       .code(500)
       .send(errorBody(500, 'Something went wrong on our side; the request id names it in our logs.'));
   }
-  request.log.info({ reason: error.message }, 'bad request');
+  requestLog().info({ reason: error.message }, 'bad request');
   return reply.code(status).send(errorBody(status, error.message));
 }
 
@@ -96,7 +99,7 @@ export function handleFrameworkError(error: FastifyError, request: FastifyReques
   void reply.code(400).send(errorBody(400, message));
 }
 
-export function registerErrorHandlers(app: FastifyInstance): void {
-  app.setErrorHandler(handleError);
+export function registerErrorHandlers(app: FastifyInstance, log: Logger): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => handleError(log, error, request, reply));
   app.setNotFoundHandler(handleNotFound);
 }

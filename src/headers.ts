@@ -48,6 +48,10 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = {
  */
 export const HSTS_HEADER = { 'strict-transport-security': 'max-age=31536000; includeSubDomains' } as const;
 
+const HSTS_RAW = Object.entries(HSTS_HEADER).flat();
+
+const overHttps = (request: FastifyRequest) => request.headers['x-forwarded-proto'] === 'https';
+
 /** A caller's request id is kept when it is short and plain; anything else could forge or flood log lines. */
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -83,7 +87,7 @@ export function setResponseHeaders(
 ): void {
   reply.headers(headers);
   reply.header('x-request-id', request.id);
-  if (request.headers['x-forwarded-proto'] === 'https') reply.headers(HSTS_HEADER);
+  if (overHttps(request)) reply.headers(HSTS_HEADER);
 }
 
 /** Whether an If-None-Match header names this ETag (weakly compared, as RFC 9110 asks for GET). */
@@ -109,6 +113,8 @@ export interface Representation {
   readonly etag: string;
   /** API_HEADERS with this Cache-Control, and the ETag, Vary and Content-Type, in one object set at once. */
   readonly headers: Readonly<Record<string, string>>;
+  /** The same and Content-Length, as Node's writeHead takes them: name, value, name, value. */
+  readonly rawHeaders: readonly string[];
 }
 
 export function represent(contentType: string, body: string): Representation {
@@ -120,5 +126,19 @@ export function represent(contentType: string, body: string): Representation {
     vary: 'accept',
     'content-type': contentType,
   };
-  return { body, etag, headers };
+  const rawHeaders = Object.entries({ ...headers, 'content-length': String(Buffer.byteLength(body)) }).flat();
+  return { body, etag, headers, rawHeaders };
+}
+
+/**
+ * Sends a representation as a 200, straight through Node's response: it is ready to send, headers and all, and
+ * Fastify's send pipeline (parsing the content type, onSend hooks, copying headers) cost about 0.8 µs of the 14 an
+ * answer took (docs/performance.md). It also keeps the content type as given: Fastify appends `; charset=utf-8` to
+ * a JSON type, which RFC 8259 does not define for JSON and which would cost 15 bytes of every answer.
+ */
+export function sendRepresentation(request: FastifyRequest, reply: FastifyReply, answer: Representation): void {
+  const headers = [...answer.rawHeaders, 'x-request-id', request.id];
+  if (overHttps(request)) headers.push(...HSTS_RAW);
+  void reply.hijack();
+  reply.raw.writeHead(200, headers).end(answer.body);
 }

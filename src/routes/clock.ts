@@ -3,7 +3,14 @@ import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { EXPECTED_FORMAT, TIME_MAX_LENGTH, TIME_PATTERN, quote, solve, type MirrorAnswer } from '../mirror.ts';
 import { ErrorBody, errorBody } from '../errors.ts';
-import { CLOCK_CACHE_CONTROL, matchesEtag, represent, setResponseHeaders, type Representation } from '../headers.ts';
+import {
+  CLOCK_CACHE_CONTROL,
+  matchesEtag,
+  represent,
+  sendRepresentation,
+  setResponseHeaders,
+  type Representation,
+} from '../headers.ts';
 
 const TIME_FORMAT = `${EXPECTED_FORMAT.replace('expected ', '')}; a one-digit hour is accepted`;
 
@@ -65,13 +72,6 @@ class Memo {
     return entry;
   }
 }
-
-/**
- * The answer is serialised already. Sent through a serializer, a string keeps the content type as given: Fastify
- * appends `; charset=utf-8` to a JSON type otherwise, which RFC 8259 does not define for JSON and which would cost 15
- * bytes of every answer. A string, not a Buffer: Node writes a string body with the headers in one write.
- */
-const asIs = (body: unknown) => body as string;
 
 const JSON_ANSWERS = new Memo((answer) => represent(JSON_TYPE, JSON.stringify(answer)));
 const TEXT_ANSWERS = new Memo((answer) => represent(`${TEXT_TYPE}; charset=utf-8`, answer.actual_time));
@@ -135,7 +135,7 @@ export const clockRoutes: FastifyPluginAsyncTypebox = async (app) => {
           .send(undefined as never);
         return;
       }
-      void reply.serializer(asIs).send(answer.body);
+      sendRepresentation(request, reply, answer);
     },
   );
 };
