@@ -29,13 +29,13 @@ export interface AppOptions {
 
 /** Builds the service without listening: tests call `inject()`, server.ts calls `listen()`. */
 export async function buildApp(options: AppOptions = {}) {
-  const log = options.log ?? pino({ level: 'silent' });
+  const log: FastifyBaseLogger = options.log ?? pino({ level: 'silent' });
   const logRequests = options.logRequests ?? false;
   const app = Fastify({
     // Fastify's logger makes a child logger for every request and listens for the end of every response, to time
     // it: about 2 µs of CPU per answer, 15 % of the whole (docs/performance.md). It gets the logger only when every
     // request is to be logged; otherwise the app logs what it must itself (errors, the listening address).
-    ...(logRequests ? { loggerInstance: log as FastifyBaseLogger } : {}),
+    ...(logRequests ? { loggerInstance: log } : {}),
     logController: new LogController({
       disableRequestLogging: !logRequests,
       requestIdLogLabel: 'requestId',

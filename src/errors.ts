@@ -1,7 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { Type } from 'typebox';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { invalidTimeMessage, quote, EXPECTED_FORMAT } from './mirror.ts';
 import { setResponseHeaders } from './headers.ts';
 
@@ -53,7 +52,7 @@ function describe(issue: ValidationIssue, request: FastifyRequest): string {
   return invalidTimeMessage(name, String(value));
 }
 
-function handleError(log: Logger, error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+function handleError(log: FastifyBaseLogger, error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   setResponseHeaders(request, reply);
   // A child logger only for an answer that logs: most answers do not.
   const requestLog = () => log.child({ requestId: request.id });
@@ -99,7 +98,7 @@ export function handleFrameworkError(error: FastifyError, request: FastifyReques
   void reply.code(400).send(errorBody(400, message));
 }
 
-export function registerErrorHandlers(app: FastifyInstance, log: Logger): void {
+export function registerErrorHandlers(app: FastifyInstance, log: FastifyBaseLogger): void {
   app.setErrorHandler((error: FastifyError, request, reply) => handleError(log, error, request, reply));
   app.setNotFoundHandler(handleNotFound);
 }
