@@ -345,8 +345,9 @@ try {
   ) as Record<(typeof MODES)[number], Record<keyof typeof TARGETS | 'noErrors', boolean>>;
 
   const cells = (values: readonly string[], width = 11) => values.map((v) => v.padStart(width)).join('');
+  // NaN: a figure the bench does not take for that server (no cold start or soak for bare+hdrs).
   const figure = (label: string, pick: (r: (typeof results)[Name]) => string) =>
-    `${label.padEnd(34)}${cells(NAMES.map((n) => pick(results[n])))}\n`;
+    `${label.padEnd(34)}${cells(NAMES.map((n) => pick(results[n]).replace('NaN', '–')))}\n`;
   const RATIO_COLUMNS = Object.keys(ratios) as (keyof typeof ratios)[];
   const ratioRow = (label: string, field: keyof typeof TARGETS | 'p50', target: string) => {
     const mark = (mode: (typeof MODES)[number]) => (field === 'p50' ? '' : verdicts[mode][field] ? 'ok' : 'MISS');

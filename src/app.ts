@@ -33,7 +33,7 @@ export async function buildApp(options: AppOptions = {}) {
   const logRequests = options.logRequests ?? false;
   const app = Fastify({
     // Fastify's logger makes a child logger for every request and listens for the end of every response, to time
-    // it: about 2 µs of CPU per answer, 15 % of the whole (docs/performance.md). It gets the logger only when every
+    // it: 2–4 µs of CPU per answer, 15–20 % of the whole (docs/performance.md). It gets the logger only when every
     // request is to be logged; otherwise the app logs what it must itself (errors, the listening address).
     ...(logRequests ? { loggerInstance: log } : {}),
     logController: new LogController({

@@ -48,7 +48,7 @@ const CACHE_HEADERS = {
 /**
  * The answers already serialised, by the query's mirror_time. There are only 720 valid HH:MM and 43,200 HH:MM:SS
  * times (a few thousand more spellings with a one-digit hour), but a caller could walk them all, so the memo holds
- * at most MEMO_SIZE entries (about 250 bytes each) and starts again when full.
+ * at most MEMO_SIZE entries (under 1 KB each) and starts again when full.
  */
 const MEMO_SIZE = 1024;
 
