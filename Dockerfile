@@ -6,7 +6,7 @@
 # anonymous pull limits, which CodeBuild would otherwise hit. The tag names a release, but a tag can be
 # re-pushed (Debian security rebuilds re-push it), so production builds should also pin the digest:
 # `docker buildx imagetools inspect <image>` prints it, and the pin reads `<image>@sha256:<digest>`
-# (README, "Deploy to AWS", explains why and how to bump it).
+# (docs/container.md explains why and how to bump it).
 ARG NODE_IMAGE=public.ecr.aws/docker/library/node:24.21.0-trixie-slim
 
 # Bundle the service (scripts/build.ts): one file per entry point in dist/, Swagger UI's browser files beside them, the
@@ -20,9 +20,10 @@ USER node
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY scripts/build.ts scripts/warm-compile-cache.ts ./scripts/
-COPY tools/root.ts ./tools/
+COPY tools/root.ts tools/server-process.ts ./tools/
 COPY src ./src
 RUN npm run build
+RUN node scripts/warm-compile-cache.ts
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
@@ -48,6 +49,6 @@ EXPOSE 8080
 # The task definition, not a HEALTHCHECK here (ECS ignores it), runs dist/healthcheck.js.
 # --no-concurrent-recompilation: V8 optimises hot functions on this thread, not on a background one whose compiler
 # memory added 10-15 MB at the peak. Under load that held peak RSS at about 95 MB instead of 103-124 MB, with the
-# same throughput (README, "Performance", has the measurements and the settings tried that did not hold).
+# same throughput (docs/performance.md has the measurements and the settings tried that did not hold).
 ENTRYPOINT []
 CMD ["node", "--no-concurrent-recompilation", "dist/server.js"]

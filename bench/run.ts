@@ -21,19 +21,20 @@
  * --cold-starts N (5), --env KEY=VALUE for the service (repeatable, e.g. --env LOG_REQUESTS=true),
  * --entry FILE to measure another build of the service (default: dist/server.js, as both start modes run it).
  */
-import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
-import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import { WORKED_EXAMPLES } from '../src/worked-examples.ts';
 import { execForm, instructions, readDockerfile, stageEnv } from '../tools/dockerfile.ts';
 import { ROOT } from '../tools/root.ts';
+import { startServerProcess, type ServerProcess } from '../tools/server-process.ts';
 import { cpuTicks, runWrk, wrkInstalled, type WrkResult } from './wrk.ts';
 
-const PATH = '/clock?mirror_time=12:22';
-const EXPECTED_BODY = '{"mirror_time":"12:22","actual_time":"11:38"}';
+const [MIRROR_TIME, ACTUAL_TIME] = WORKED_EXAMPLES[0];
+const PATH = `/clock?mirror_time=${MIRROR_TIME}`;
+const EXPECTED_BODY = JSON.stringify({ mirror_time: MIRROR_TIME, actual_time: ACTUAL_TIME });
 
 /** Against bare. CPU efficiency is bare's CPU time per response divided by the service's. */
 const TARGETS = { cpuEfficiency: 0.9, throughput: 0.9, p99: 1.5, peakRss: 1.15, coldStart: 2 } as const;
@@ -75,28 +76,40 @@ interface Contender {
   readonly env: Readonly<Record<string, string>>;
 }
 
-/** `node [flags] script`, as a list; anything else is not a command this bench can run as a bare node process. */
-function nodeCommand(command: readonly string[], source: string): string[] {
-  const [executable, ...rest] = command;
+/**
+ * `node [flags] script`, as a list, after any leading `NAME=value` words, which a shell would set in the
+ * environment; anything else is not a command this bench can run as a bare node process.
+ */
+function nodeCommand(command: readonly string[], source: string): { args: string[]; env: Record<string, string> } {
+  const assignments = command.slice(
+    0,
+    command.findIndex((word) => !/^[A-Za-z_]\w*=/.test(word)),
+  );
+  const [executable, ...rest] = command.slice(assignments.length);
   if (executable !== 'node') throw new Error(`${source} runs ${executable}, not node: ${command.join(' ')}`);
   const script = rest.findIndex((arg) => !arg.startsWith('-'));
   if (script === -1) throw new Error(`${source} names no script: ${command.join(' ')}`);
-  return args.entry === undefined ? rest : [...rest.slice(0, script), args.entry, ...rest.slice(script + 1)];
+  const env = Object.fromEntries(
+    assignments.map((word) => [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)]),
+  );
+  const nodeArgs = args.entry === undefined ? rest : [...rest.slice(0, script), args.entry, ...rest.slice(script + 1)];
+  return { args: nodeArgs, env };
 }
 
 const local = { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0' };
 const packageJson = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: Record<string, string> };
 const runtime = readDockerfile().stages.at(-1)!;
+const npmStart = nodeCommand(packageJson.scripts.start!.trim().split(/\s+/), 'package.json scripts.start');
 const CONTENDERS: Record<Name, Contender> = {
   // npm runs the script through a shell; the bench starts node itself, so that the pid it measures is the server's.
   'npm start': {
     name: 'npm start',
-    args: nodeCommand(packageJson.scripts.start!.trim().split(/\s+/), 'package.json scripts.start'),
-    env: { ...local, ...serviceEnv },
+    args: npmStart.args,
+    env: { ...npmStart.env, ...local, ...serviceEnv },
   },
   image: {
     name: 'image',
-    args: nodeCommand(execForm(instructions(runtime, 'CMD').at(-1)!)!, "the Dockerfile's CMD"),
+    args: nodeCommand(execForm(instructions(runtime, 'CMD').at(-1)!)!, "the Dockerfile's CMD").args,
     env: { ...stageEnv(runtime, ROOT), ...local, ...serviceEnv },
   },
   // Compiled to JavaScript, as the service is bundled: neither pays for type stripping. NODE_ENV as the image's.
@@ -121,53 +134,36 @@ if (!wrkInstalled()) {
 const pinned = availableParallelism() >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
 interface Running {
-  readonly child: ChildProcessByStdio<null, Readable, Readable>;
+  readonly server: ServerProcess;
   readonly pid: number;
   readonly url: string;
-  readonly log: {
-    /** The last lines the server wrote, for a diagnosis if something fails. */
-    readonly tail: string[];
-    /** Log lines at level error or above (pino: 50+). */
-    errorLines: number;
-  };
+  /** Log lines at level error or above (pino: 50+). */
+  readonly errorLines: () => number;
 }
 
 async function start(contender: Contender): Promise<Running> {
   // taskset execs node, so the pid is the server's own.
-  const [command, commandArgs] = pinned
-    ? ['taskset', ['-c', '0', process.execPath, ...contender.args]]
-    : [process.execPath, [...contender.args]];
-  const child = spawn(command, commandArgs, { cwd: ROOT, env: contender.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const log = { tail: [] as string[], errorLines: 0 };
-  let buffered = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const onLine = (line: string) => {
-      log.tail.push(line);
-      if (log.tail.length > 20) log.tail.shift();
-      if (/"level":(5|6)\d/.test(line)) log.errorLines++;
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
-      if (match) resolve(match[1]!);
-    };
-    for (const stream of [child.stdout, child.stderr]) {
-      stream.setEncoding('utf8').on('data', (chunk: string) => {
-        const lines = (buffered + chunk).split('\n');
-        buffered = lines.pop() ?? '';
-        lines.forEach(onLine);
-      });
-    }
-    child.once('exit', (code) =>
-      reject(new Error(`${contender.name} exited (${code}) before listening:\n${log.tail.join('\n')}`)),
-    );
+  const server = await startServerProcess({
+    args: contender.args,
+    env: contender.env,
+    ...(pinned && { wrapper: ['taskset', '-c', '0'] }),
+    // Enough for a diagnosis; a server logging every request would otherwise fill the driver's memory.
+    keepOutputChars: 64 * 1024,
   });
-  return { child, pid: child.pid!, url, log };
+  let errorLines = 0;
+  let partial = '';
+  server.child.stdout?.on('data', (chunk: string) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    errorLines += lines.filter((line) => /"level":(5|6)\d/.test(line)).length;
+  });
+  return { server, pid: server.child.pid!, url: server.url, errorLines: () => errorLines };
 }
 
-async function stop(server: Running): Promise<number | null> {
+async function stop({ server }: Running): Promise<number | null> {
   if (server.child.exitCode !== null) return server.child.exitCode;
-  const exited = once(server.child, 'exit');
   server.child.kill('SIGTERM');
-  const [code] = (await exited) as [number | null];
-  return code;
+  return (await server.exited).code;
 }
 
 function fetchOnce(url: string): Promise<{ status: number; body: string }> {
@@ -300,7 +296,7 @@ try {
     cpuPercent: median(of(name).map((s) => s.cpuPercent)),
     generatorCpuPercent: median(of(name).map((s) => s.generatorCpuPercent)),
     soakCpuUsPerResponse: soaks[name]?.cpuUsPerResponse ?? Number.NaN,
-    serverErrorLogLines: servers[name].log.errorLines,
+    serverErrorLogLines: servers[name].errorLines(),
     exitCode: exitCodes[name],
   });
   const results = Object.fromEntries(NAMES.map((n) => [n, summary(n)])) as Record<Name, ReturnType<typeof summary>>;
@@ -403,5 +399,5 @@ try {
   write(`\nraw figures: ${file}\n`);
   if (!Object.values(verdicts).every((v) => Object.values(v).every(Boolean))) process.exitCode = 1;
 } finally {
-  for (const server of Object.values(servers)) if (server.child.exitCode === null) server.child.kill('SIGKILL');
+  for (const { server } of Object.values(servers)) server.kill();
 }

@@ -7,8 +7,11 @@
  * - The route schemas are compiled here, not at each start (src/precompiled-schemas.ts says why): the app is built
  *   with Fastify's standalone compilers, which hand over each validator's and serialiser's source, and the bundle gets
  *   a generated module holding those functions in place of src/precompiled-schemas.ts.
+ * - The /mirror page's stylesheet and browser script are bundled as strings (src/mirror-page/assets.ts says how).
  * - Swagger UI's browser assets are files it serves, not code, so they are copied to dist/swagger-ui.
- * - The compile cache is warmed (scripts/warm-compile-cache.ts).
+ *
+ * It starts no server: the image's build stage warms V8's compile cache afterwards (scripts/warm-compile-cache.ts),
+ * and `npm start` fills the same cache on its first run.
  */
 import { cpSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -17,8 +20,8 @@ import { StandaloneValidator } from '@fastify/ajv-compiler';
 import { StandaloneSerializer } from '@fastify/fast-json-stringify-compiler';
 import { build, type Plugin } from 'esbuild';
 import { buildApp } from '../src/app.ts';
+import { PAGE_SCRIPT, PAGE_STYLE } from '../src/mirror-page/assets.ts';
 import { ROOT } from '../tools/root.ts';
-import { warmCompileCache } from './warm-compile-cache.ts';
 
 const DIST = join(ROOT, 'dist');
 
@@ -46,6 +49,10 @@ await build({
   },
   plugins: [
     replaceModule('src/precompiled-schemas.ts', precompiledSchemas),
+    replaceModule(
+      'src/mirror-page/assets.ts',
+      `export const PAGE_STYLE = ${JSON.stringify(PAGE_STYLE)};\nexport const PAGE_SCRIPT = ${JSON.stringify(PAGE_SCRIPT)};`,
+    ),
     // @fastify/static (under Swagger UI) loads glob when it starts, about 6 ms of every start, but calls it only with
     // `wildcard: false`, which nothing here sets. Should anything set it, it fails at start-up, saying so.
     replaceModule(
@@ -58,8 +65,6 @@ await build({
 
 const swaggerUi = dirname(createRequire(import.meta.url).resolve('@fastify/swagger-ui/package.json'));
 cpSync(join(swaggerUi, 'static'), join(DIST, 'swagger-ui'), { recursive: true });
-
-await warmCompileCache(ROOT);
 
 /**
  * Which schema a compiled function is for, as Fastify describes it when it asks for one: the route, and the part of

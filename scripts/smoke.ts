@@ -5,7 +5,7 @@
  * every check passed, 1 when one failed, 2 on a usage error.
  */
 import { isDeepStrictEqual, parseArgs } from 'node:util';
-import { WORKED_EXAMPLES } from './worked-examples.ts';
+import { WORKED_EXAMPLES } from '../src/worked-examples.ts';
 
 const USAGE = 'usage: npm run smoke -- <base-url> [--timeout-ms <ms>]   e.g. npm run smoke -- http://localhost:8080';
 

@@ -3,44 +3,45 @@
  * it one question and stops it, so the code compiled for start-up is on disk in dist/compile-cache. The image ships
  * that folder and sets the same variables (see the Dockerfile); the bundle's compile is then skipped at each start.
  *
- * Node.js keys the cache by Node.js release, by V8 settings and by user id, so it must run as the user the service will run as: the
- * Dockerfile's build stage runs as that user. `npm run build` runs it for the current user;
+ * Node.js keys the cache by Node.js release, by V8 settings and by user id, so it must run as the user the service
+ * will run as: the Dockerfile's build stage runs it as that user, after `npm run build`.
  * `node scripts/warm-compile-cache.ts <folder>` warms a copy of the app elsewhere.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { chmodSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { WORKED_EXAMPLES } from '../src/worked-examples.ts';
+import { startServerProcess } from '../tools/server-process.ts';
 
 /**
- * The V8 settings the image starts Node.js with: the Dockerfile's CMD is `node`, these, then `dist/server.js` (a test
- * holds them equal). The Dockerfile says why each is there. The cache is keyed by them as well, so it is warmed with them.
+ * The V8 settings the service starts with: the Dockerfile's CMD and `npm start` are `node`, these, then
+ * `dist/server.js` (test/start-command.test.ts holds all three equal). The Dockerfile says why each is there. The
+ * cache is keyed by them as well, so it is warmed with them.
  */
 export const NODE_FLAGS = ['--no-concurrent-recompilation'];
 
-/** As the Dockerfile sets them, relative to the app folder. Portable: keyed by paths relative to the cache folder. */
+/**
+ * The compile cache, relative to the app folder, as the Dockerfile's ENV and `npm start` set it. Portable: keyed by
+ * paths relative to the cache folder, so the image's /app and a checkout share the same entries.
+ */
 export const COMPILE_CACHE = { NODE_COMPILE_CACHE: 'dist/compile-cache', NODE_COMPILE_CACHE_PORTABLE: '1' };
 
 export async function warmCompileCache(appDir: string): Promise<void> {
-  const server = spawn(process.execPath, [...NODE_FLAGS, 'dist/server.js'], {
+  const server = await startServerProcess({
+    args: [...NODE_FLAGS, 'dist/server.js'],
     cwd: appDir,
-    env: { PATH: process.env.PATH, ...COMPILE_CACHE, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...COMPILE_CACHE, NODE_ENV: 'production' },
   });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    server.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-      const match = /Server listening at (http:\/\/[\d.]+:\d+)/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    server.once('exit', (code) => reject(new Error(`dist/server.js exited (${code}) before listening:\n${output}`)));
-  });
-  const body = await (await fetch(`${url}/clock?mirror_time=12:22`)).text();
-  if (body !== '{"mirror_time":"12:22","actual_time":"11:38"}') throw new Error(`the bundle answered ${body}`);
-  server.kill('SIGTERM');
-  const [code] = (await once(server, 'exit')) as [number | null];
-  if (code !== 0) throw new Error(`dist/server.js exited with ${code} on SIGTERM`);
+  try {
+    const [mirrorTime, actualTime] = WORKED_EXAMPLES[0];
+    const body = await (await fetch(`${server.url}/clock?mirror_time=${mirrorTime}`)).json();
+    if (JSON.stringify(body) !== JSON.stringify({ mirror_time: mirrorTime, actual_time: actualTime }))
+      throw new Error(`the bundle answered ${JSON.stringify(body)}`);
+    server.child.kill('SIGTERM');
+    const { code } = await server.exited;
+    if (code !== 0) throw new Error(`dist/server.js exited with ${code} on SIGTERM:\n${server.output()}`);
+  } finally {
+    server.kill();
+  }
 
   // Node.js writes the cache readable by its owner only; the image's files belong to root, read by the service user.
   const cache = join(appDir, COMPILE_CACHE.NODE_COMPILE_CACHE);

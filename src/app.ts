@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyServerOptio
 import { pino, type Logger } from 'pino';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { handleFrameworkError, registerErrorHandlers } from './errors.ts';
+import { LazyRequestLog } from './request-log.ts';
 import { PAGE_HEADERS, requestId, setResponseHeaders } from './headers.ts';
 import { clockRoutes } from './routes/clock.ts';
 import { clockSvgRoutes } from './routes/clock-svg.ts';
@@ -34,8 +35,11 @@ export async function buildApp(options: AppOptions = {}) {
   const app = Fastify({
     // Fastify's logger makes a child logger for every request and listens for the end of every response, to time
     // it: 2–4 µs of CPU per answer, 15–20 % of the whole (docs/performance.md). It gets the logger only when every
-    // request is to be logged; otherwise the app logs what it must itself (errors, the listening address).
-    ...(logRequests ? { loggerInstance: log } : {}),
+    // request is to be logged; otherwise request.log makes its child on first use, and the app logs the listening
+    // address itself.
+    ...(logRequests
+      ? { loggerInstance: log }
+      : { childLoggerFactory: (_none, bindings) => new LazyRequestLog(log, bindings) }),
     logController: new LogController({
       disableRequestLogging: !logRequests,
       requestIdLogLabel: 'requestId',
@@ -55,7 +59,7 @@ export async function buildApp(options: AppOptions = {}) {
     schemaController: options.schemaController ?? precompiledSchemas,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  registerErrorHandlers(app, log);
+  registerErrorHandlers(app);
   if (!logRequests) {
     // What Fastify's logger would say on listening, in the same words: tools/server-process.ts waits for it.
     app.addHook('onListen', (done) => {

@@ -10,7 +10,7 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly logLevel: LogLevel;
-  /** Log a line for every request, not only for errors. Costs CPU on every answer: see docs/performance.md. */
+  /** Log a line for every request, not only for errors. Costs throughput: see docs/performance.md. */
   readonly logRequests: boolean;
   /** Must exceed the load balancer's idle timeout (ALB: 60 s), or the ALB may reuse a socket we just closed: a 502. */
   readonly keepAliveTimeoutMs: number;

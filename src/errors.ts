@@ -1,21 +1,9 @@
 import { STATUS_CODES } from 'node:http';
-import { Type } from 'typebox';
-import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { invalidTimeMessage, quote, EXPECTED_FORMAT } from './mirror.ts';
 import { setResponseHeaders } from './headers.ts';
 
-/** Every 4xx and 5xx body has this shape. */
-export const ErrorBody = Type.Object(
-  {
-    statusCode: Type.Integer({ examples: [400] }),
-    error: Type.String({ examples: ['Bad Request'] }),
-    message: Type.String({
-      examples: [`mirror_time "13:20" is not a valid time: ${EXPECTED_FORMAT}`],
-    }),
-  },
-  { description: 'What was wrong with the request, and what is expected.' },
-);
-
+/** The body of every 4xx and 5xx answer; its schema is ErrorBody (src/routes/schemas.ts). */
 export function errorBody(statusCode: number, message: string) {
   return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message };
 }
@@ -52,26 +40,31 @@ function describe(issue: ValidationIssue, request: FastifyRequest): string {
   return invalidTimeMessage(name, String(value));
 }
 
-function handleError(log: FastifyBaseLogger, error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  setResponseHeaders(request, reply);
-  // A child logger only for an answer that logs: most answers do not.
-  const requestLog = () => log.child({ requestId: request.id });
+/**
+ * The status and the message of the answer to a failed request, logged with the request id: a bad request at info
+ * with the reason, a failure of ours at error with the stack. Every error answer, JSON or HTML, takes its words from
+ * here.
+ */
+export function describeError(
+  error: FastifyError,
+  request: FastifyRequest,
+): { readonly statusCode: number; readonly message: string } {
   const [issue] = error.validation ?? [];
-  if (issue !== undefined) {
-    const message = describe(issue, request);
-    requestLog().info({ reason: message }, 'bad request');
-    return reply.code(400).send(errorBody(400, message));
+  const statusCode = issue === undefined ? (error.statusCode ?? 500) : 400;
+  if (statusCode >= 500) {
+    // The details go to the log; the caller learns nothing of the internals.
+    request.log.error({ err: error }, 'request failed');
+    return { statusCode: 500, message: 'Something went wrong on our side; the request id names it in our logs.' };
   }
-  const status = error.statusCode ?? 500;
-  if (status >= 500) {
-    // The details go to the log, with the request id; the caller learns nothing of the internals.
-    requestLog().error({ err: error }, 'request failed');
-    return reply
-      .code(500)
-      .send(errorBody(500, 'Something went wrong on our side; the request id names it in our logs.'));
-  }
-  requestLog().info({ reason: error.message }, 'bad request');
-  return reply.code(status).send(errorBody(status, error.message));
+  const message = issue === undefined ? error.message : describe(issue, request);
+  request.log.info({ reason: message }, 'bad request');
+  return { statusCode, message };
+}
+
+export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  setResponseHeaders(request, reply);
+  const { statusCode, message } = describeError(error, request);
+  return reply.code(statusCode).send(errorBody(statusCode, message));
 }
 
 export function handleNotFound(request: FastifyRequest, reply: FastifyReply) {
@@ -90,7 +83,7 @@ export function handleNotFound(request: FastifyRequest, reply: FastifyReply) {
 export function handleFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   setResponseHeaders(request, reply);
   // Fastify's own message for a bad path repeats the whole URL raw (`<`, `>` and all, up to 16 KB): quote() it
-  // like every other echo of the caller's input, escaped and cut short (found by test/reliability).
+  // like every other echo of the caller's input, escaped and cut short.
   const message =
     error.code === 'FST_ERR_BAD_URL'
       ? `'${quote(request.url).slice(1, -1)}' is not a valid url component: expected a path with valid percent-encoding`
@@ -98,7 +91,7 @@ export function handleFrameworkError(error: FastifyError, request: FastifyReques
   void reply.code(400).send(errorBody(400, message));
 }
 
-export function registerErrorHandlers(app: FastifyInstance, log: FastifyBaseLogger): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => handleError(log, error, request, reply));
+export function registerErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
 }

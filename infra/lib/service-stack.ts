@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -8,7 +9,10 @@ import { LOG_LEVELS, type LogLevel } from '../../src/config.ts';
 import { AppService, type CanarySettings } from './service/app-service.ts';
 import { IMAGE_CONTRACT } from './service/image-contract.ts';
 import { PublicLoadBalancer, type HostedZoneAttributes } from './service/public-load-balancer.ts';
-import { ServiceAlarms } from './service/service-alarms.ts';
+import { evaluationWindow, METRIC_DELAY, ServiceAlarms } from './service/service-alarms.ts';
+import { ServiceDashboard } from './service/dashboard.ts';
+import { SyntheticCheck } from './service/synthetic-check.ts';
+import { WebAcl, type WebAclSettings } from './service/web-acl.ts';
 
 export interface ServiceStackProps extends StackProps {
   /** From the network stack. */
@@ -43,6 +47,11 @@ export interface ServiceStackProps extends StackProps {
   readonly stopTimeout?: Duration;
   /** Environment variable name to the complete ARN of a Secrets Manager secret. @default {} */
   readonly secretArns?: Readonly<Record<string, string>>;
+  /**
+   * ARN of the customer managed KMS key that encrypts secretArns; the execution role gets kms:Decrypt on it,
+   * through Secrets Manager only. @default - the secrets use the AWS managed key aws/secretsmanager
+   */
+  readonly secretsKeyArn?: string;
 
   /** The name clients use. Required with certificateArn. @default - the load balancer's DNS name over HTTP */
   readonly domainName?: string;
@@ -53,9 +62,12 @@ export interface ServiceStackProps extends StackProps {
   /** @default false */
   readonly deletionProtection?: boolean;
 
-  /** @default { percent: 10, bakeTime: Duration.minutes(5) } */
+  /** @default { percent: 10, bakeTime: Duration.minutes(10) } */
   readonly canary?: CanarySettings;
-  /** The old revision stays up this long after the traffic has moved. @default Duration.minutes(5) */
+  /**
+   * The old revision stays up this long after the traffic has moved, the rollback alarms watching; at least the
+   * synthetic check's alarm window and its delays. @default Duration.minutes(10)
+   */
   readonly deploymentBakeTime?: Duration;
 
   /** @default 5 */
@@ -65,9 +77,12 @@ export interface ServiceStackProps extends StackProps {
   /** @default - no subscription */
   readonly alarmEmail?: string;
 
-  /** @default logs.RetentionDays.ONE_MONTH */
+  /** The WAF web ACL on the load balancer. @default { mode: 'block', requestsPerIpPer5Minutes: 1000 } */
+  readonly webAcl?: WebAclSettings;
+
+  /** Container and WAF logs. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
-  /** For the container logs. @default RemovalPolicy.DESTROY */
+  /** For the container and WAF logs. @default RemovalPolicy.DESTROY */
   readonly logRemovalPolicy?: RemovalPolicy;
 }
 
@@ -109,6 +124,25 @@ export class ServiceStack extends Stack {
       p99Latency: settings.p99Latency,
       alarmEmail: props.alarmEmail,
     });
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.DESTROY;
+    const syntheticCheck = new SyntheticCheck(this, 'SyntheticCheck', {
+      serviceUrl: loadBalancer.url,
+      vpc: props.vpc,
+      accessLogBucket: loadBalancer.accessLogBucket,
+    });
+
+    // Any of these rolls a deployment back; the canary must bake long enough for the slowest to fire.
+    const rollbackAlarms = [...alarms.rollbackAlarms, syntheticCheck.failedAlarm];
+    const minutes = (duration: Duration) => duration.toMinutes({ integral: false });
+    const slowest = Math.max(...rollbackAlarms.map((alarm) => minutes(evaluationWindow(alarm))));
+    if (minutes(settings.canary.bakeTime) < slowest + minutes(METRIC_DELAY)) {
+      throw new Error(
+        `${id}: canary bakeTime ${minutes(settings.canary.bakeTime)} min is shorter than the rollback alarms need ` +
+          `to fire (${slowest} min window + ${minutes(METRIC_DELAY)} min metric delay): ` +
+          'the traffic would move on before an alarm could roll the canary back',
+      );
+    }
 
     const app = new AppService(this, 'App', {
       vpc: props.vpc,
@@ -121,6 +155,7 @@ export class ServiceStack extends Stack {
         SHUTDOWN_TIMEOUT_MS: String(settings.shutdownTimeout.toMilliseconds()),
       } satisfies Record<(typeof RUNTIME_CONFIG_NAMES)[number], string>,
       secretArns: props.secretArns ?? {},
+      secretsKeyArn: props.secretsKeyArn,
       cpu: settings.cpu,
       memoryLimitMiB: settings.memoryLimitMiB,
       minTasks: settings.minTasks,
@@ -131,11 +166,40 @@ export class ServiceStack extends Stack {
       blueTargetGroup: loadBalancer.blueTargetGroup,
       greenTargetGroup: loadBalancer.greenTargetGroup,
       productionRule: loadBalancer.productionRule,
-      rollbackAlarmNames: [alarms.serverErrorRate.alarmName, alarms.unhealthyTargets.alarmName],
+      rollbackAlarmNames: rollbackAlarms.map((alarm) => alarm.alarmName),
       canary: settings.canary,
       deploymentBakeTime: settings.deploymentBakeTime,
-      logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      logRemovalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+      logRetention,
+      logRemovalPolicy,
+    });
+    // A check that ran before the first tasks are up would fail, and roll back the very first deployment.
+    syntheticCheck.canary.node.addDependency(app.service);
+    const webAcl = new WebAcl(this, 'WebAcl', {
+      ...(props.webAcl ?? { requestsPerIpPer5Minutes: 1000 }),
+      loadBalancer: loadBalancer.loadBalancer,
+      logRetention,
+      logRemovalPolicy,
+      logKey: app.logKey,
+    });
+    for (const alarm of [syntheticCheck.failedAlarm, webAcl.blockSpike]) {
+      alarm.addAlarmAction(new actions.SnsAction(alarms.topic));
+      alarm.addOkAction(new actions.SnsAction(alarms.topic));
+    }
+    const dashboard = new ServiceDashboard(this, 'Dashboard', {
+      loadBalancer: loadBalancer.loadBalancer,
+      targetGroups: [loadBalancer.blueTargetGroup, loadBalancer.greenTargetGroup],
+      service: app.service,
+      cluster: app.cluster,
+      canary: syntheticCheck.canary,
+      waf: webAcl,
+      alarms: [
+        alarms.serverErrorRate,
+        alarms.unhealthyTargets,
+        alarms.p99Latency,
+        syntheticCheck.failedAlarm,
+        webAcl.blockSpike,
+      ],
+      appLogGroup: app.logGroup,
     });
     this.cluster = app.cluster;
     this.service = app.service;
@@ -149,6 +213,10 @@ export class ServiceStack extends Stack {
     new CfnOutput(this, 'ClusterName', { value: app.cluster.clusterName });
     new CfnOutput(this, 'ServiceName', { value: app.service.serviceName });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: dashboard.url,
+      description: 'Requests, errors, latency, tasks, checks, WAF',
+    });
   }
 }
 
@@ -177,8 +245,8 @@ function resolveSettings(id: string, props: ServiceStackProps) {
     logRequests: props.logRequests ?? false,
     shutdownTimeout: props.shutdownTimeout ?? Duration.seconds(10),
     stopTimeout: props.stopTimeout ?? Duration.seconds(30),
-    canary: props.canary ?? { percent: 10, bakeTime: Duration.minutes(5) },
-    deploymentBakeTime: props.deploymentBakeTime ?? Duration.minutes(5),
+    canary: props.canary ?? { percent: 10, bakeTime: Duration.minutes(10) },
+    deploymentBakeTime: props.deploymentBakeTime ?? Duration.minutes(10),
     serverErrorRatePercent: props.serverErrorRatePercent ?? 5,
     p99Latency: props.p99Latency ?? Duration.seconds(1),
   };
@@ -224,6 +292,14 @@ function resolveSettings(id: string, props: ServiceStackProps) {
   }
   if (props.alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.alarmEmail)) {
     fail(`alarmEmail ${JSON.stringify(props.alarmEmail)} is not an email address`);
+  }
+  if (props.secretsKeyArn !== undefined) {
+    if (!/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(props.secretsKeyArn)) {
+      fail(
+        `secretsKeyArn ${JSON.stringify(props.secretsKeyArn)} is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)`,
+      );
+    }
+    if (Object.keys(props.secretArns ?? {}).length === 0) fail('secretsKeyArn is given, but no secretArns to decrypt');
   }
   for (const [name, arn] of Object.entries(props.secretArns ?? {})) {
     if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) {

@@ -3,9 +3,8 @@ import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CLOCK_VIEWS, clockFace, type ClockView } from '../clock-face.ts';
 import { parseTime } from '../mirror.ts';
-import { ErrorBody } from '../errors.ts';
 import { matchesEtag } from '../headers.ts';
-import { timeParameter } from './clock.ts';
+import { BadQuery, timeParameter } from './schemas.ts';
 
 export const SVG_TYPE = 'image/svg+xml';
 
@@ -63,7 +62,7 @@ export const clockSvgRoutes: FastifyPluginAsyncTypebox = async (app) => {
             headers: CACHE_HEADERS,
             type: 'null',
           },
-          400: { ...ErrorBody, description: 'The query is missing, malformed or has unknown parameters.' },
+          400: BadQuery,
         },
       },
     },

@@ -1,8 +1,8 @@
 import accepts from '@fastify/accepts';
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { EXPECTED_FORMAT, TIME_MAX_LENGTH, TIME_PATTERN, quote, solve, type MirrorAnswer } from '../mirror.ts';
-import { ErrorBody, errorBody } from '../errors.ts';
+import { quote, solve, type MirrorAnswer } from '../mirror.ts';
+import { errorBody } from '../errors.ts';
 import {
   CLOCK_CACHE_CONTROL,
   matchesEtag,
@@ -11,17 +11,7 @@ import {
   setResponseHeaders,
   type Representation,
 } from '../headers.ts';
-
-const TIME_FORMAT = `${EXPECTED_FORMAT.replace('expected ', '')}; a one-digit hour is accepted`;
-
-/** A clock time as the API accepts it; shared by every route that takes one. */
-export const timeParameter = (description: string) =>
-  Type.String({
-    pattern: TIME_PATTERN,
-    maxLength: TIME_MAX_LENGTH,
-    description: `${description} Format: ${TIME_FORMAT}.`,
-    examples: ['12:22'],
-  });
+import { BadQuery, EXAMPLE_ACTUAL_TIME, EXAMPLE_MIRROR_TIME, ErrorBody, timeParameter } from './schemas.ts';
 
 const ClockQuery = Type.Object(
   { mirror_time: timeParameter('The time the clock shows in the mirror.') },
@@ -30,10 +20,16 @@ const ClockQuery = Type.Object(
 
 const ClockAnswer = Type.Object(
   {
-    mirror_time: Type.String({ description: 'The mirror time, normalised to two-digit fields.', examples: ['12:22'] }),
-    actual_time: Type.String({ description: 'The real time: 12:00 minus the mirror time.', examples: ['11:38'] }),
+    mirror_time: Type.String({
+      description: 'The mirror time, normalised to two-digit fields.',
+      examples: [EXAMPLE_MIRROR_TIME],
+    }),
+    actual_time: Type.String({
+      description: 'The real time: 12:00 minus the mirror time.',
+      examples: [EXAMPLE_ACTUAL_TIME],
+    }),
   },
-  { examples: [{ mirror_time: '12:22', actual_time: '11:38' }] },
+  { examples: [{ mirror_time: EXAMPLE_MIRROR_TIME, actual_time: EXAMPLE_ACTUAL_TIME }] },
 );
 
 const JSON_TYPE = 'application/json';
@@ -96,7 +92,7 @@ export const clockRoutes: FastifyPluginAsyncTypebox = async (app) => {
             headers: CACHE_HEADERS,
             content: {
               [JSON_TYPE]: { schema: ClockAnswer },
-              [TEXT_TYPE]: { schema: Type.String({ examples: ['11:38'] }) },
+              [TEXT_TYPE]: { schema: Type.String({ examples: [EXAMPLE_ACTUAL_TIME] }) },
             },
           },
           304: {
@@ -104,7 +100,7 @@ export const clockRoutes: FastifyPluginAsyncTypebox = async (app) => {
             headers: CACHE_HEADERS,
             type: 'null',
           },
-          400: { ...ErrorBody, description: 'The query is missing, malformed or has unknown parameters.' },
+          400: BadQuery,
           406: { ...ErrorBody, description: 'The Accept header allows neither JSON nor plain text.' },
         },
       },

@@ -40,7 +40,7 @@ function swaggerUiAssets(): string {
   return join(dirname(createRequire(import.meta.url).resolve('@fastify/swagger-ui/package.json')), 'static');
 }
 
-/** Swagger UI at `/` with every operation expanded, as the original had it, and the raw document at `/openapi.json`. */
+/** Swagger UI at `/` with every operation expanded, so a visitor sees each one's parameters at once, and the raw document at `/openapi.json`. */
 export async function registerDocs(app: FastifyInstance): Promise<void> {
   const baseDir = swaggerUiAssets();
   await app.register(swaggerUi, {

@@ -72,13 +72,13 @@ suite('the runtime stage, replayed without Docker', { timeout: 180_000 }, () => 
         cpSync(from, destination, { recursive: true });
       }
     }
-    // The build stage warms the compile cache as the service's user (Node.js keys it by user id); this checkout's
-    // was warmed by whoever ran the build. Warm it again as nobody, then hand it back to root, as COPY does.
+    // The build stage warms the compile cache as the service's user (Node.js keys it by user id); a cache in this
+    // checkout's dist/ belongs to whoever ran `npm start`. Warm it afresh as nobody, then hand it back to root, as COPY does.
     // mkdtemp makes 0700 folders: let nobody in, to read and run; the app folder itself is root's again below.
     chmodSync(scratch, 0o755);
     chmodSync(app, 0o755);
     const cache = env.NODE_COMPILE_CACHE!;
-    rmSync(cache, { recursive: true });
+    rmSync(cache, { recursive: true, force: true });
     mkdirSync(cache);
     chownAll(app, NOBODY);
     const warm = await run(process.execPath, [join(ROOT, 'scripts/warm-compile-cache.ts'), app], {

@@ -1,46 +1,52 @@
-import { after, before, test } from 'node:test';
+import { after, before, suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { launchBrowser, SCREENSHOT_DIR } from '../helpers/browser.ts';
+import { launchBrowser, needsBrowser, SCREENSHOT_DIR } from '../helpers/browser.ts';
 import { startServerProcess, type ServerProcess } from '../../tools/server-process.ts';
 
-let server: ServerProcess;
-let browser: Browser;
-before(async () => {
-  server = await startServerProcess();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser.close();
-  server.kill();
-});
-
-test('Swagger UI at / lists GET /clock, and "Try it out" with 12:22 shows 11:38', async () => {
-  const page = await browser.newPage();
-  const problems: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(message.text());
+suite('Swagger UI in a browser', needsBrowser, () => {
+  let server: ServerProcess;
+  let browser: Browser;
+  let started = false;
+  before(async () => {
+    browser = await launchBrowser();
+    server = await startServerProcess();
+    started = true;
   });
-  page.on('pageerror', (error) => problems.push(error.message));
+  after(async () => {
+    // A browser that failed to start left nothing to stop.
+    if (!started) return;
+    server.kill();
+    await browser.close();
+  });
 
-  await page.goto(`${server.url}/`);
-  const operation = page.locator('#operations-clock-get_clock');
-  await operation.waitFor();
-  assert.match(await operation.locator('.opblock-summary').innerText(), /GET\s*\/clock/);
-  // Operations are expanded on load (docExpansion: full), as the original had them.
-  await operation.locator('.opblock-body').waitFor();
+  test('Swagger UI at / lists GET /clock, and "Try it out" with 12:22 shows 11:38', async () => {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
 
-  await operation.getByRole('button', { name: 'Try it out' }).click();
-  await operation.locator('input[placeholder="mirror_time"]').fill('12:22');
-  await operation.getByRole('button', { name: 'Execute' }).click();
+    await page.goto(`${server.url}/`);
+    const operation = page.locator('#operations-clock-get_clock');
+    await operation.waitFor();
+    assert.match(await operation.locator('.opblock-summary').innerText(), /GET\s*\/clock/);
+    // Operations are expanded on load (docExpansion: full).
+    await operation.locator('.opblock-body').waitFor();
 
-  const body = operation.locator('.responses-wrapper .live-responses-table .response-col_description pre').first();
-  await body.waitFor();
-  assert.deepEqual(JSON.parse(await body.innerText()), { mirror_time: '12:22', actual_time: '11:38' });
+    await operation.getByRole('button', { name: 'Try it out' }).click();
+    await operation.locator('input[placeholder="mirror_time"]').fill('12:22');
+    await operation.getByRole('button', { name: 'Execute' }).click();
 
-  await page.screenshot({ path: join(SCREENSHOT_DIR, 'swagger-ui.png'), fullPage: true });
-  // The CSP must let Swagger UI run: a violation would show up as a console error.
-  assert.deepEqual(problems, []);
-  await page.close();
+    const body = operation.locator('.responses-wrapper .live-responses-table .response-col_description pre').first();
+    await body.waitFor();
+    assert.deepEqual(JSON.parse(await body.innerText()), { mirror_time: '12:22', actual_time: '11:38' });
+
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'swagger-ui.png'), fullPage: true });
+    // The CSP must let Swagger UI run: a violation would show up as a console error.
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
 });

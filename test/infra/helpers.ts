@@ -2,7 +2,8 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import cdkJson from '../../cdk.json' with { type: 'json' };
-import { addClockMirrorStacks, addNagChecks, type ClockMirrorProps } from '../../infra/lib/clock-mirror.ts';
+import { addChecks } from '../../infra/lib/checks.ts';
+import { addClockMirrorStacks, type ClockMirrorProps } from '../../infra/lib/clock-mirror.ts';
 import { STAGING, type EnvironmentSettings } from '../../infra/lib/environments.ts';
 
 /** An app with cdk.json's context (the feature flags), as the CDK CLI would give it. */
@@ -10,11 +11,11 @@ export function newApp(): App {
   return new App({ context: cdkJson.context });
 }
 
-/** The app as infra/bin/app.ts builds it, with nag checks on; `environments` replaces staging and production. */
+/** The app as infra/bin/app.ts builds it, with nag, the CloudFormation validator and the Control Tower controls on; `environments` replaces staging and production. */
 export function buildClockMirror(props: Partial<ClockMirrorProps> = {}) {
   const app = newApp();
   const stacks = addClockMirrorStacks(app, { imageTag: '1.2.3', ...props });
-  addNagChecks(app);
+  addChecks(app);
   return { app, stacks };
 }
 

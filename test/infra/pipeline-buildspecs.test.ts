@@ -112,27 +112,60 @@ suite('Deploy: cdk deploy with the Build stage tag, then the service URL for Smo
     contextArgs: cdkContextArgs({ githubOwner: 'octo-org' }),
   });
 
-  /** `npx` that records its arguments and writes the outputs file as `cdk deploy --outputs-file` does. */
+  /**
+   * `npx` that records its arguments and writes the outputs file as `cdk deploy --outputs-file` does; as
+   * `cdk drift --fail` it keeps the profile it was given and answers as DRIFT says: clean, drifted or missing.
+   */
   function npxStub(outputs: unknown): string {
     const bin = folder('bin');
     stub(
       bin,
       'npx',
       `const fs = require('node:fs');
-fs.writeFileSync('npx-args.json', JSON.stringify(process.argv.slice(2)));
-const file = process.argv[process.argv.indexOf('--outputs-file') + 1];
+const args = process.argv.slice(2);
+if (args[1] === 'drift') {
+  fs.writeFileSync('drift-args.json', JSON.stringify(args));
+  fs.writeFileSync('drift-config', fs.readFileSync(process.env.AWS_CONFIG_FILE));
+  const drift = process.env.DRIFT ?? 'clean';
+  if (drift === 'drifted') { console.log('Modified Resources\\n[~] AWS::ECS::Service App/Service'); process.exit(1); }
+  if (drift === 'missing') { console.error('Stack with id ClockMirror-Staging-Network does not exist'); process.exit(1); }
+  if (drift === 'denied') { console.error('AccessDenied: not authorized to perform: sts:AssumeRole'); process.exit(1); }
+  console.log('No drift detected');
+  process.exit(0);
+}
+fs.writeFileSync('npx-args.json', JSON.stringify(args));
+const file = args[args.indexOf('--outputs-file') + 1];
 fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
     );
     return bin;
   }
 
+  /** A folder with the drift check script where the buildspec runs it from. */
+  function deployFolder(name: string): string {
+    const cwd = folder(name);
+    mkdirSync(join(cwd, 'infra/lib/pipeline'), { recursive: true });
+    copyFileSync(join(ROOT, 'infra/lib/pipeline/drift-check.sh'), join(cwd, 'infra/lib/pipeline/drift-check.sh'));
+    return cwd;
+  }
+  const ROLE = 'arn:aws:iam::123456789012:role/cdk-hnb659fds-lookup-role-123456789012-eu-west-1';
+  const STAGED = {
+    'ClockMirror-Staging-Network': {},
+    'ClockMirror-Staging-Service': { ServiceUrl: 'https://staging.clock.example.com' },
+  };
+
   test('deploys the environment stacks with exactly IMAGE_TAG, and exports the ServiceUrl output', () => {
-    const cwd = folder('deploy');
+    const cwd = deployFolder('deploy');
     const bin = npxStub({
       'ClockMirror-Staging-Network': {},
       'ClockMirror-Staging-Service': { ServiceUrl: 'https://staging.clock.example.com', ClusterName: 'c' },
     });
-    const run = bash(phase(spec, 'build'), cwd, { IMAGE_TAG: '1.4.0-0a1b2c3' }, bin, exportedOf(spec));
+    const run = bash(
+      phase(spec, 'build'),
+      cwd,
+      { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE },
+      bin,
+      exportedOf(spec),
+    );
     assert.equal(run.status, 0, run.stderr);
     assert.deepEqual(JSON.parse(readFileSync(join(cwd, 'npx-args.json'), 'utf8')), [
       'cdk',
@@ -165,15 +198,75 @@ fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
   });
 
   test('a service stack without a ServiceUrl output fails the action, naming what is missing', () => {
-    const cwd = folder('deploy-no-url');
+    const cwd = deployFolder('deploy-no-url');
     const run = bash(
       phase(spec, 'build'),
       cwd,
-      { IMAGE_TAG: '1.4.0-0a1b2c3' },
+      { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE },
       npxStub({ 'ClockMirror-Staging-Service': {} }),
     );
     assert.notEqual(run.status, 0);
     assert.match(run.stderr, /ClockMirror-Staging-Service has no ServiceUrl output in cdk-outputs\.json/);
+  });
+
+  test('the drift check runs cdk drift --fail on the same stacks, as the lookup role, before the deploy', () => {
+    const cwd = deployFolder('drift-clean');
+    const run = bash(phase(spec, 'build'), cwd, { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE }, npxStub(STAGED));
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(JSON.parse(readFileSync(join(cwd, 'drift-args.json'), 'utf8')), [
+      'cdk',
+      'drift',
+      'ClockMirror-Staging-*',
+      '-c',
+      'githubOwner=octo-org',
+      '-c',
+      'imageTag=1.4.0-0a1b2c3',
+      '--profile',
+      'drift-check',
+      '--fail',
+    ]);
+    assert.equal(
+      readFileSync(join(cwd, 'drift-config'), 'utf8'),
+      `[profile drift-check]\nrole_arn = ${ROLE}\ncredential_source = EcsContainer\n`,
+    );
+    assert.match(run.stdout, /no drift in ClockMirror-Staging-\*/);
+  });
+
+  test('drift stops the action before cdk deploy, with a message that says what to do', () => {
+    const cwd = deployFolder('drift-found');
+    const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, DRIFT: 'drifted' };
+    const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED));
+    assert.notEqual(run.status, 0);
+    assert.match(run.stdout, /\[~\] AWS::ECS::Service App\/Service/);
+    assert.match(run.stderr, /DRIFT CHECK FAILED for ClockMirror-Staging-\*: a deployed resource differs/);
+    assert.match(run.stderr, /Nothing was deployed\./);
+    assert.throws(() => readFileSync(join(cwd, 'npx-args.json')));
+  });
+
+  test('a drift check that cannot run stops the deploy too', () => {
+    const cwd = deployFolder('drift-denied');
+    const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, DRIFT: 'denied' };
+    const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED));
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr, /DRIFT CHECK FAILED/);
+    assert.throws(() => readFileSync(join(cwd, 'npx-args.json')));
+  });
+
+  test("the pipeline's first run, before the stacks exist, deploys without a drift check to make", () => {
+    const cwd = deployFolder('drift-first');
+    const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, DRIFT: 'missing' };
+    const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED), exportedOf(spec));
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /not deployed yet, so nothing can have drifted/);
+    assert.deepEqual(run.exported, { SERVICE_URL: 'https://staging.clock.example.com' });
+  });
+
+  test('without DRIFT_ROLE_ARN it stops before any cdk command', () => {
+    const cwd = deployFolder('drift-no-role');
+    const run = bash(phase(spec, 'build'), cwd, { IMAGE_TAG: '1.4.0-0a1b2c3' }, npxStub(STAGED));
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr, /DRIFT_ROLE_ARN is not set/);
+    assert.throws(() => readFileSync(join(cwd, 'drift-args.json')));
   });
 
   test('the URL command reads the named stack only', () => {

@@ -77,7 +77,7 @@ const roleOfProject = (logicalId: string) =>
   (projectProperties(template, logicalId).ServiceRole as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
 
 suite('pipeline stages', () => {
-  test('the stages keep the original names, in order, with the self-update before Test', () => {
+  test('the stages keep plain names, in order, with the self-update before Test', () => {
     assert.deepEqual(
       stages(template).map((s) => s.Name),
       ALL_STAGES,
@@ -152,9 +152,9 @@ suite('Test stage', () => {
     ]);
   });
 
-  test('UnitTest installs Debian Chromium, runs npm test and publishes JUnit and LCOV coverage to report groups', () => {
+  test('UnitTest installs Debian Chromium, runs the tests with reports and publishes JUnit and LCOV coverage to report groups', () => {
     const spec = buildSpecOf(template, projectOf(unitTest!));
-    assert.deepEqual(spec.phases.build?.commands, ['npm test']);
+    assert.deepEqual(spec.phases.build?.commands, ['REQUIRE_BROWSER=1 npm run test:ci']);
     assert.match(spec.phases.install!.commands[0]!, /apt-get install .*chromium/);
     const groups = Object.fromEntries(
       resourcesOfType(template, 'AWS::CodeBuild::ReportGroup').map(([id, group]) => [group.Properties!.Type, id]),
@@ -213,13 +213,28 @@ suite('Build stage', () => {
     assert.match(JSON.stringify(variables[0]!.Value), /"StackName":"Registry".*\.dkr\.ecr\./);
   });
 
-  test('only the image project may push images, and only to our repository', () => {
+  test('only the image project may push images, TagDeployed only tag them, and only in our repository', () => {
     const pushActions = ['ecr:PutImage', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload'];
     const pushers = grants().filter(({ action }) => pushActions.includes(action) || action === 'ecr:*');
-    assert.deepEqual(pushers.map(({ action }) => action).sort(), [...pushActions].sort());
+    const tagDeployed = roleOfProject(projectOf(stage(template, 'Smoke-Staging').Actions[1]!));
+    assert.deepEqual(
+      pushers
+        .filter(({ role }) => role !== tagDeployed)
+        .map(({ action }) => action)
+        .sort(),
+      [...pushActions].sort(),
+    );
+    // PutImage with a manifest ECR already holds adds a tag; without layer uploads no new image can be made.
+    assert.deepEqual(
+      grants()
+        .filter(({ role, action }) => role === tagDeployed && action.startsWith('ecr:'))
+        .map(({ action }) => action)
+        .sort(),
+      ['ecr:BatchGetImage', 'ecr:PutImage'],
+    );
     const repositoryArn = { 'Fn::GetAtt': [registry.getLogicalId(repository.node.defaultChild as CfnResource), 'Arn'] };
     for (const { role, resources } of pushers) {
-      assert.equal(role, roleOfProject(buildProject));
+      assert.equal(role, role === tagDeployed ? tagDeployed : roleOfProject(buildProject));
       assert.deepEqual(resources.map(registryValue), [repositoryArn]);
     }
     // docker login is the one ECR call with no resource-level permission.
@@ -257,6 +272,28 @@ suite('Deploy and Smoke stages', () => {
       assert.deepEqual(actionEnvironment(smoke!), { SERVICE_URL: `#{Deploy${environment}.SERVICE_URL}` });
       assert.ok(commandsOf(buildSpecOf(template, projectOf(smoke!))).includes('npm run smoke -- "$SERVICE_URL"'));
     });
+
+    test(`after a passed Smoke-${environment}, TagDeployed tags the image Build pushed deployed-${environment.toLowerCase()}-*`, () => {
+      const [first, tag, ...rest] = stage(template, `Smoke-${environment}`).Actions;
+      assert.deepEqual(rest, []);
+      assert.equal(first!.RunOrder, 1);
+      // A later runOrder runs only once every action before it in the stage succeeded.
+      assert.equal(tag!.Name, 'TagDeployed');
+      assert.equal(tag!.RunOrder, 2);
+      assert.deepEqual(actionEnvironment(tag!), {
+        IMAGE_TAG: '#{Build.IMAGE_TAG}',
+        DEPLOY_ENVIRONMENT: environment.toLowerCase(),
+      });
+      assert.deepEqual(commandsOf(buildSpecOf(template, projectOf(tag!))), ['bash infra/lib/pipeline/tag-deployed.sh']);
+      const { Environment } = projectProperties(template, projectOf(tag!)) as {
+        Environment: { Image: string; EnvironmentVariables: { Name: string }[] };
+      };
+      assert.equal(Environment.Image, 'aws/codebuild/standard:7.0');
+      assert.deepEqual(
+        Environment.EnvironmentVariables.map(({ Name }) => Name),
+        ['REPOSITORY_NAME'],
+      );
+    });
   }
 
   test('no action updates ECS directly: CDK stays the only owner of the task definition', () => {
@@ -264,24 +301,40 @@ suite('Deploy and Smoke stages', () => {
     assert.ok(!providers.includes('ECS') && !providers.includes('CodeDeployToECS'), providers.join());
   });
 
-  test('cdk deploy may assume the deploy and file-publishing bootstrap roles, and nothing else', () => {
+  test('cdk deploy may assume the deploy and file-publishing bootstrap roles, the drift check the lookup role', () => {
     const assumers = grants().filter(
       ({ action, resources }) => action === 'sts:AssumeRole' && JSON.stringify(resources).includes('cdk-'),
     );
-    const deployRoles = ['UpdatePipeline', 'Deploy-Staging', 'Deploy-Production'].map((name) =>
-      roleOfProject(projectOf(stage(template, name).Actions[0]!)),
-    );
+    const roleOf = (name: string) => roleOfProject(projectOf(stage(template, name).Actions[0]!));
+    const deployRoles = ['UpdatePipeline', 'Deploy-Staging', 'Deploy-Production'].map(roleOf);
     assert.deepEqual(assumers.map(({ role }) => role).sort(), [...deployRoles].sort());
-    for (const { resources } of assumers) {
+    const bootstrapRole = (role: string) =>
+      `{"Fn::Join":["",["arn:aws:iam::",ACCOUNT,":role/cdk-hnb659fds-${role}-role-",ACCOUNT,"-eu-west-1"]]}`;
+    for (const { role, resources } of assumers) {
+      const drift = role !== roleOf('UpdatePipeline');
       assert.deepEqual(
         resources.map((arn) => JSON.stringify(arn).replace(/\{"Ref":"AWS::AccountId"\}/g, 'ACCOUNT')),
-        [
-          '{"Fn::Join":["",["arn:aws:iam::",ACCOUNT,":role/cdk-hnb659fds-deploy-role-",ACCOUNT,"-eu-west-1"]]}',
-          '{"Fn::Join":["",["arn:aws:iam::",ACCOUNT,":role/cdk-hnb659fds-file-publishing-role-",ACCOUNT,"-eu-west-1"]]}',
-        ],
+        ['deploy', 'file-publishing', ...(drift ? ['lookup'] : [])].map(bootstrapRole),
       );
     }
   });
+
+  for (const environment of ['Staging', 'Production']) {
+    test(`Deploy-${environment} checks its stacks for drift, as the lookup role, before cdk deploy`, () => {
+      const project = projectOf(stage(template, `Deploy-${environment}`).Actions[0]!);
+      const commands = buildSpecOf(template, project).phases.build!.commands;
+      const drift = commands.findIndex((command) => command.startsWith('bash infra/lib/pipeline/drift-check.sh'));
+      assert.equal(
+        commands[drift],
+        `bash infra/lib/pipeline/drift-check.sh 'ClockMirror-${environment}-*' -c connectionArn=${CONNECTION_ARN} ` +
+          '-c githubOwner=octo-org -c "imageTag=$IMAGE_TAG"',
+      );
+      assert.ok(drift < commands.findIndex((command) => command.startsWith('npx cdk deploy')));
+      const variables = (projectProperties(template, project).Environment as { EnvironmentVariables: unknown[] })
+        .EnvironmentVariables;
+      assert.match(JSON.stringify(variables), /"Name":"DRIFT_ROLE_ARN".*cdk-hnb659fds-lookup-role-/);
+    });
+  }
 });
 
 suite('self-update', () => {
@@ -319,11 +372,11 @@ suite('safety: encryption, logs, timeouts, notifications', () => {
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
-  test('every CodeBuild project has the KMS key, a timeout and its own log group with a retention', () => {
+  test('every CodeBuild project has the KMS key, a timeout and its own encrypted log group, kept a year', () => {
     const projects = resourcesOfType(template, 'AWS::CodeBuild::Project');
-    assert.equal(projects.length, 7);
-    const retentions = new Map(
-      resourcesOfType(template, 'AWS::Logs::LogGroup').map(([id, group]) => [id, group.Properties!.RetentionInDays]),
+    assert.equal(projects.length, 8);
+    const logGroups = new Map(
+      resourcesOfType(template, 'AWS::Logs::LogGroup').map(([id, group]) => [id, group.Properties!]),
     );
     for (const [id, project] of projects) {
       const properties = project.Properties!;
@@ -331,16 +384,17 @@ suite('safety: encryption, logs, timeouts, notifications', () => {
       assert.ok(typeof properties.TimeoutInMinutes === 'number' && properties.TimeoutInMinutes <= 90, id);
       const logGroup = (properties.LogsConfig as { CloudWatchLogs: { GroupName: { Ref: string } } }).CloudWatchLogs
         .GroupName.Ref;
-      assert.equal(retentions.get(logGroup), 90, id);
+      assert.equal(logGroups.get(logGroup)!.RetentionInDays, 365, id);
+      assert.deepEqual(logGroups.get(logGroup)!.KmsKeyId, keyRef, id);
     }
   });
 
   test('the log retention is configurable', () => {
-    const { template: custom } = buildPipeline({ logRetention: logs.RetentionDays.ONE_YEAR });
+    const { template: custom } = buildPipeline({ logRetention: logs.RetentionDays.FIVE_YEARS });
     const retentions = resourcesOfType(custom, 'AWS::Logs::LogGroup').map(
       ([, group]) => group.Properties!.RetentionInDays,
     );
-    assert.deepEqual(new Set(retentions), new Set([365]));
+    assert.deepEqual(new Set(retentions), new Set([1827]));
   });
 
   test('a failed run notifies the topic, which is encrypted and subscribed to by the given email', () => {

@@ -115,8 +115,23 @@ const INVALID_SERVICES: [string, ServiceSettings, RegExp][] = [
     /secret API_KEY: .* is not a complete Secrets Manager ARN \(with its 6-character suffix\)/,
   ],
   [
+    'a secrets key that is not a KMS key ARN',
+    { secretArns: { API_KEY: secretArn }, secretsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:alias/clock' },
+    /secretsKeyArn "arn:aws:kms:eu-west-1:123456789012:alias\/clock" is not a KMS key ARN/,
+  ],
+  [
+    'a secrets key without secrets',
+    { secretsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
+    /secretsKeyArn is given, but no secretArns to decrypt/,
+  ],
+  [
+    'a canary that moves on before its rollback alarms can fire',
+    { canary: { percent: 10, bakeTime: Duration.minutes(4) } },
+    /canary bakeTime 4 min is shorter than the rollback alarms need to fire \(5 min window \+ 2 min metric delay\)/,
+  ],
+  [
     'a canary share ECS does not accept',
-    { canary: { percent: 0, bakeTime: Duration.minutes(5) } },
+    { canary: { percent: 0, bakeTime: Duration.minutes(10) } },
     /Canary deployment stepPercent must be between 0\.1 and 100\.0, received 0/,
   ],
 ];
@@ -174,10 +189,10 @@ suite('the network stack', () => {
 });
 
 suite('the registry stack', () => {
-  test('refuses to keep no image', () => {
+  test('refuses to keep no deployed image', () => {
     assert.throws(
-      () => new RegistryStack(app, `Registry${++serial}`, { env, maxImageCount: 0 }),
-      /maxImageCount must be a whole number of at least 1, got 0/,
+      () => new RegistryStack(app, `Registry${++serial}`, { env, deployedImagesKept: 0 }),
+      /deployedImagesKept must be a whole number from 1, got 0/,
     );
   });
 });

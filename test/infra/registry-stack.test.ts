@@ -1,12 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { deployedTagPrefix } from '../../infra/lib/pipeline/tag-deployed.ts';
+import { ROOT } from '../../tools/root.ts';
 import { RegistryStack } from '../../infra/lib/registry-stack.ts';
 import { newApp, onlyResource } from './helpers.ts';
 
 const app = newApp();
 const registry = new RegistryStack(app, 'Registry', { env: { region: 'eu-west-1' } });
-const smallerRegistry = new RegistryStack(app, 'Smaller', { env: { region: 'eu-west-1' }, maxImageCount: 5 });
+const smallerRegistry = new RegistryStack(app, 'Smaller', {
+  env: { region: 'eu-west-1' },
+  environments: ['dev', 'qa', 'prod'],
+  deployedImagesKept: 3,
+  buildImageMaxAge: Duration.days(7),
+});
 // The app synthesises once, at the first fromStack(), so every stack is added before it.
 const template = Template.fromStack(registry);
 const smaller = Template.fromStack(smallerRegistry);
@@ -25,7 +35,7 @@ test('the repository and its images survive the deletion of the stack', () => {
   assert.equal(onlyResource(template, 'AWS::ECR::Repository').Properties!.EmptyOnDelete, undefined);
 });
 
-test('the lifecycle policy expires untagged layers after a day and keeps the newest N images', () => {
+test('the lifecycle policy keeps the newest deployed images of each environment, latest stage first', () => {
   const lifecyclePolicy = (t: Template) =>
     JSON.parse(
       (onlyResource(t, 'AWS::ECR::Repository').Properties!.LifecyclePolicy as { LifecyclePolicyText: string })
@@ -33,22 +43,55 @@ test('the lifecycle policy expires untagged layers after a day and keeps the new
     ) as { rules: { rulePriority: number; selection: unknown; action: unknown }[] };
   const rules = (t: Template) =>
     lifecyclePolicy(t).rules.map(({ rulePriority, selection, action }) => ({ rulePriority, selection, action }));
+  const expire = { type: 'expire' };
   assert.deepEqual(rules(template), [
     {
       rulePriority: 1,
-      selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countNumber: 1, countUnit: 'days' },
-      action: { type: 'expire' },
+      selection: {
+        tagStatus: 'tagged',
+        tagPatternList: ['deployed-production-*'],
+        countType: 'imageCountMoreThan',
+        countNumber: 10,
+      },
+      action: expire,
     },
     {
       rulePriority: 2,
-      selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 50 },
-      action: { type: 'expire' },
+      selection: {
+        tagStatus: 'tagged',
+        tagPatternList: ['deployed-staging-*'],
+        countType: 'imageCountMoreThan',
+        countNumber: 10,
+      },
+      action: expire,
+    },
+    {
+      rulePriority: 3,
+      selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countNumber: 1, countUnit: 'days' },
+      action: expire,
+    },
+    {
+      rulePriority: 4,
+      selection: { tagStatus: 'any', countType: 'sinceImagePushed', countNumber: 30, countUnit: 'days' },
+      action: expire,
     },
   ]);
-  assert.equal(
-    rules(smaller)[1]!.selection && (rules(smaller)[1]!.selection as { countNumber: number }).countNumber,
-    5,
+  assert.deepEqual(
+    rules(smaller).map(({ selection }) => selection),
+    [
+      { tagStatus: 'tagged', tagPatternList: ['deployed-prod-*'], countType: 'imageCountMoreThan', countNumber: 3 },
+      { tagStatus: 'tagged', tagPatternList: ['deployed-qa-*'], countType: 'imageCountMoreThan', countNumber: 3 },
+      { tagStatus: 'tagged', tagPatternList: ['deployed-dev-*'], countType: 'imageCountMoreThan', countNumber: 3 },
+      { tagStatus: 'untagged', countType: 'sinceImagePushed', countNumber: 1, countUnit: 'days' },
+      { tagStatus: 'any', countType: 'sinceImagePushed', countNumber: 7, countUnit: 'days' },
+    ],
   );
+});
+
+test('the deployed tags the rules keep are the ones the pipeline writes', () => {
+  const script = readFileSync(join(ROOT, 'infra/lib/pipeline/tag-deployed.sh'), 'utf8');
+  assert.match(script, /^tag="deployed-\$DEPLOY_ENVIRONMENT-\$\(date -u \+%Y%m%dT%H%M%SZ\)"$/m);
+  assert.equal(deployedTagPrefix('staging'), 'deployed-staging-');
 });
 
 test('no repository policy: only IAM principals of this account, through grants, can pull or push', () => {

@@ -37,10 +37,14 @@ suite('task definition', () => {
     });
   });
 
+  test("the container's hard memory limit is the task's memory", () => {
+    assert.equal(container().Memory, 512);
+  });
+
   test('the container runs the image tag it is given, from the registry stack', () => {
     const image = JSON.stringify(container().Image);
     assert.match(image, /:1\.2\.3"\]\]\}$/);
-    assert.match(image, /"StackName":"ClockMirror-Registry"/);
+    assert.match(image, /"Fn::ImportValue":"ClockMirror-Registry:/);
   });
 
   test('the health check runs the node script, not curl', () => {
@@ -79,8 +83,15 @@ suite('task definition', () => {
         'max-buffer-size': '26214400b',
       },
     });
+    // Production keeps a year (Control Tower CT.CLOUDWATCH.PR.2); staging's test traffic two weeks.
     staging.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 14 });
-    production.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    production.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+    // Encrypted with a key of the stack's own, which CloudWatch Logs may use for this account's log groups only.
+    for (const template of [staging, production]) {
+      template.hasResourceProperties('AWS::Logs::LogGroup', {
+        KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AppLogsKey'), 'Arn'] },
+      });
+    }
   });
 
   test('runtime configuration comes from SSM Parameter Store, none from plain environment variables', () => {
@@ -113,13 +124,16 @@ suite('task definition', () => {
   });
 
   test('the execution role reads exactly the four parameters and pulls only from our repository', () => {
-    const policy = onlyResource(staging, 'AWS::IAM::Policy').Properties!.PolicyDocument as {
+    const [, executionPolicy] = resourcesOfType(staging, 'AWS::IAM::Policy').find(([id]) =>
+      id.startsWith('AppTaskDefinitionExecutionRoleDefaultPolicy'),
+    )!;
+    const policy = executionPolicy.Properties!.PolicyDocument as {
       Statement: { Action: string | string[]; Resource: unknown }[];
     };
     const ssm = policy.Statement.find((s) => [s.Action].flat().includes('ssm:GetParameters'))!;
     assert.equal((ssm.Resource as unknown[]).length, 4);
     const pull = policy.Statement.find((s) => [s.Action].flat().includes('ecr:BatchGetImage'))!;
-    assert.match(JSON.stringify(pull.Resource), /"StackName":"ClockMirror-Registry"/);
+    assert.match(JSON.stringify(pull.Resource), /"Fn::ImportValue":"ClockMirror-Registry:/);
   });
 });
 
@@ -131,27 +145,28 @@ suite('service', () => {
     assert.equal(network.AwsvpcConfiguration.AssignPublicIp, 'DISABLED');
     const subnets = network.AwsvpcConfiguration.Subnets.map((s) => JSON.stringify(s));
     assert.equal(subnets.length, 2);
-    for (const subnet of subnets) assert.match(subnet, /"OutputName":"PublishOutputRefVpcPrivateSubnet\d/);
+    for (const subnet of subnets)
+      assert.match(subnet, /"Fn::ImportValue":"ClockMirror-Staging-Network:ExportsOutputRefVpcPrivateSubnet\d/);
   });
 
   test('deploys as an ECS canary: 10 % first, a bake time, then all of it', () => {
     staging.hasResourceProperties('AWS::ECS::Service', {
       DeploymentConfiguration: Match.objectLike({
         Strategy: 'CANARY',
-        CanaryConfiguration: { CanaryPercent: 10, CanaryBakeTimeInMinutes: 2 },
-        BakeTimeInMinutes: 2,
+        CanaryConfiguration: { CanaryPercent: 10, CanaryBakeTimeInMinutes: 10 },
+        BakeTimeInMinutes: 10,
       }),
     });
     production.hasResourceProperties('AWS::ECS::Service', {
       DeploymentConfiguration: Match.objectLike({
         Strategy: 'CANARY',
-        CanaryConfiguration: { CanaryPercent: 10, CanaryBakeTimeInMinutes: 5 },
-        BakeTimeInMinutes: 5,
+        CanaryConfiguration: { CanaryPercent: 10, CanaryBakeTimeInMinutes: 10 },
+        BakeTimeInMinutes: 10,
       }),
     });
   });
 
-  test('rolls back on the 5xx-rate and unhealthy-target alarms, and on the circuit breaker', () => {
+  test('rolls back on the 5xx-rate, unhealthy-target and synthetic check alarms, and on the circuit breaker', () => {
     staging.hasResourceProperties('AWS::ECS::Service', {
       DeploymentConfiguration: Match.objectLike({
         Alarms: {
@@ -160,6 +175,7 @@ suite('service', () => {
           AlarmNames: [
             ref(staging, 'AWS::CloudWatch::Alarm', 'AlarmsServerErrorRate'),
             ref(staging, 'AWS::CloudWatch::Alarm', 'AlarmsUnhealthyTargets'),
+            ref(staging, 'AWS::CloudWatch::Alarm', 'SyntheticCheckFailed'),
           ],
         },
         DeploymentCircuitBreaker: { Enable: true, Rollback: true },
@@ -241,7 +257,10 @@ suite('network access', () => {
     const loadBalancer = onlyResource(staging, 'AWS::ElasticLoadBalancingV2::LoadBalancer').Properties!;
     assert.equal(loadBalancer.Scheme, 'internet-facing');
     for (const subnet of loadBalancer.Subnets as unknown[]) {
-      assert.match(JSON.stringify(subnet), /"OutputName":"PublishOutputRefVpcPublicSubnet\d/);
+      assert.match(
+        JSON.stringify(subnet),
+        /"Fn::ImportValue":"ClockMirror-Staging-Network:ExportsOutputRefVpcPublicSubnet\d/,
+      );
     }
     staging.hasResourceProperties('AWS::EC2::SecurityGroup', {
       GroupDescription: Match.stringLikeRegexp('ELB'),
@@ -440,11 +459,17 @@ suite('autoscaling', () => {
 suite('alarms', () => {
   const topic = () => ref(staging, 'AWS::SNS::Topic', 'AlarmsTopic');
 
-  test('three alarms, each notifying the SNS topic when it fires and when it clears', () => {
+  test('five alarms, each notifying the SNS topic when it fires and when it clears', () => {
     const alarms = resourcesOfType(staging, 'AWS::CloudWatch::Alarm');
     assert.deepEqual(
       alarms.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')),
-      ['AlarmsServerErrorRate', 'AlarmsUnhealthyTargets', 'AlarmsP99Latency'],
+      [
+        'AlarmsServerErrorRate',
+        'AlarmsUnhealthyTargets',
+        'AlarmsP99Latency',
+        'SyntheticCheckFailed',
+        'WebAclBlockSpike',
+      ],
     );
     for (const [, alarm] of alarms) {
       assert.deepEqual(alarm.Properties!.AlarmActions, [topic()]);

@@ -1,45 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, request } from 'node:http';
-import { connect } from 'node:net';
-import { once } from 'node:events';
 import { startServerProcess } from '../../tools/server-process.ts';
+import { slowClient, type SlowClient } from '../helpers/slow-client.ts';
 import { SETTINGS } from './settings.ts';
 
 const HEADERS_TIMEOUT_MS = 1_000;
 /** Node checks for expired connections once a second (src/app.ts), so a cut may come up to a second late. */
 const LATEST_CUT_MS = HEADERS_TIMEOUT_MS + 1_000 + 1_000;
 const ANSWER = '{"mirror_time":"12:22","actual_time":"11:38"}';
-
-interface SlowClient {
-  readonly kind: 'silent' | 'trickle';
-  /** Resolves when the server has closed the socket: what it sent, and after how long. */
-  readonly cut: Promise<{ ms: number; received: string }>;
-  stop(): void;
-}
-
-async function slowClient(port: number, kind: SlowClient['kind']): Promise<SlowClient> {
-  const socket = connect(port, '127.0.0.1');
-  await once(socket, 'connect');
-  const opened = performance.now();
-  let received = '';
-  socket.setEncoding('latin1').on('data', (chunk: string) => (received += chunk));
-  socket.on('error', () => undefined);
-  // Headers one byte every 100 ms: a request that would take half a minute to arrive.
-  const request = `GET /clock?mirror_time=12:22 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ${'p'.repeat(300)}\r\n\r\n`;
-  let sent = 0;
-  const timer =
-    kind === 'trickle'
-      ? setInterval(() => socket.writable && socket.write(request[sent++ % request.length]!), 100)
-      : undefined;
-  // Not once(socket, 'close'): that rejects on the reset a cut-off trickler may get, which is a close like any other.
-  const closed = new Promise((resolve) => socket.once('close', resolve));
-  const cut = closed.then(() => {
-    clearInterval(timer);
-    return { ms: performance.now() - opened, received };
-  });
-  return { kind, cut, stop: () => socket.destroy() };
-}
 
 /** GET over a keep-alive agent; a socket error is an answer too (status 0), so that a test can report it. */
 function get(url: string, agent: Agent): Promise<{ status: number; body: string; ms: number }> {

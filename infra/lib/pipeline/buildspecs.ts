@@ -82,16 +82,16 @@ export function staticAnalysisSpec(contextArgs: string): BuildSpecObject {
 }
 
 export interface ReportGroupArns {
-  /** Receives reports/junit.xml, which `npm test` writes. */
+  /** Receives reports/junit.xml, which `npm run test:ci` writes. */
   readonly junit: string;
-  /** Receives reports/lcov.info, which `npm test` writes. */
+  /** Receives reports/lcov.info, which `npm run test:ci` writes. */
   readonly coverage: string;
 }
 
-/** `npm test`, with Debian's Chromium for the browser tests, publishing JUnit and coverage reports. */
+/** The tests, with Debian's Chromium for the browser suites (required: REQUIRE_BROWSER), publishing JUnit and coverage. */
 export function unitTestSpec(reportGroups: ReportGroupArns): BuildSpecObject {
   return spec({
-    phases: { install: [INSTALL_CHROMIUM, NPM_CI], build: ['npm test'] },
+    phases: { install: [INSTALL_CHROMIUM, NPM_CI], build: ['REQUIRE_BROWSER=1 npm run test:ci'] },
     // CodeBuild reads the reports after the build phase, whether it passed or failed.
     reports: {
       [reportGroups.junit]: { files: ['junit.xml'], 'base-directory': 'reports', 'file-format': 'JUNITXML' },
@@ -141,6 +141,7 @@ export function serviceUrlCommand(serviceStackName: string): string {
 }
 
 /**
+ * A drift check of the environment's stacks (drift-check.sh), then
  * `cdk deploy` of one environment with exactly the image tag the Build stage pushed.
  * CloudFormation waits for the ECS deployment (canary, bake time, alarm rollback) to
  * finish, so this action ends when the new tasks take all the traffic, or fails when
@@ -153,6 +154,12 @@ export function deploySpec(options: DeploySpecOptions): BuildSpecObject {
       build: [
         // No apostrophe in these messages: bash reads one inside "${...}" as an opening quote.
         ': "${IMAGE_TAG:?IMAGE_TAG is not set: the deploy action passes the tag from the Build stage}"',
+        line(
+          'bash infra/lib/pipeline/drift-check.sh',
+          shellQuote(options.stacks),
+          options.contextArgs,
+          '-c "imageTag=$IMAGE_TAG"',
+        ),
         line(
           'npx cdk deploy',
           shellQuote(options.stacks),

@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
-import { Duration, Names, RemovalPolicy, Size, Validations } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { logEncryptionKey } from '../kms.ts';
+import { acknowledgeShortRetention, TEST_ENVIRONMENT_RETENTION } from '../log-storage.ts';
 import { IMAGE_CONTRACT } from './image-contract.ts';
 
 export interface CanarySettings {
@@ -27,6 +30,8 @@ export interface AppServiceProps {
   readonly runtimeConfig: Readonly<Record<string, string>>;
   /** Environment variable name to the complete ARN of a Secrets Manager secret. */
   readonly secretArns: Readonly<Record<string, string>>;
+  /** The customer managed KMS key that encrypts those secrets. @default - the AWS managed key aws/secretsmanager */
+  readonly secretsKeyArn?: string;
   readonly cpu: number;
   readonly memoryLimitMiB: number;
   readonly minTasks: number;
@@ -55,6 +60,8 @@ export class AppService extends Construct {
   public readonly taskDefinition: ecs.FargateTaskDefinition;
   public readonly service: ecs.FargateService;
   public readonly logGroup: logs.LogGroup;
+  /** Encrypts the container logs; other log groups of the stack may share it. */
+  public readonly logKey: kms.IKey;
 
   constructor(scope: Construct, id: string, props: AppServiceProps) {
     super(scope, id);
@@ -64,10 +71,13 @@ export class AppService extends Construct {
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
     });
 
+    this.logKey = logEncryptionKey(this, 'LogsKey', props.logRemovalPolicy);
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,
       removalPolicy: props.logRemovalPolicy,
+      encryptionKey: this.logKey,
     });
+    acknowledgeShortRetention(this.logGroup, props.logRetention, 'Container logs', TEST_ENVIRONMENT_RETENTION);
 
     const secrets: Record<string, ecs.Secret> = {};
     for (const [name, value] of Object.entries(props.runtimeConfig)) {
@@ -98,6 +108,9 @@ export class AppService extends Construct {
     this.taskDefinition.addContainer('App', {
       containerName: 'app',
       image: props.image,
+      // The task's whole memory as the container's hard limit: the one container may use all of it, and the
+      // limit is stated where ECS and Control Tower (CT.ECS.PR.7) look for it.
+      memoryLimitMiB: props.memoryLimitMiB,
       portMappings: [{ containerPort: IMAGE_CONTRACT.port, name: 'http', protocol: ecs.Protocol.TCP }],
       secrets,
       // Tasks read the parameters only when they start. A change of value changes this label, hence the task
@@ -123,7 +136,18 @@ export class AppService extends Construct {
       }),
     });
 
-    Validations.of(this.taskDefinition.obtainExecutionRole()).acknowledge({
+    const executionRole = this.taskDefinition.obtainExecutionRole();
+    if (props.secretsKeyArn !== undefined) {
+      // ECS reads the secrets as the execution role when a task starts; the app itself never decrypts them.
+      executionRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [props.secretsKeyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      );
+    }
+    Validations.of(executionRole).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'ecr:GetAuthorizationToken, which ECS calls to pull the image, has no resource-level permissions: its ' +

@@ -7,7 +7,7 @@ export const IMAGE_CONTRACT = {
   port: 8080,
   /** The Dockerfile's USER, which ships with the node base image (uid 1000). */
   user: 'node',
-  /** The Dockerfile's WORKDIR, where it copies dist/, node_modules/ and package.json. */
+  /** The Dockerfile's WORKDIR, where it copies dist/ (the bundle, with every dependency inside) and package.json. */
   workdir: '/app',
   /** Run by the task definition's container health check: node on PATH, the script compiled from src/healthcheck.ts. */
   healthCheckCommand: ['node', '/app/dist/healthcheck.js'],

@@ -6,6 +6,8 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { acknowledgeControl } from '../checks.ts';
+import { acknowledgeLogBucket } from '../log-storage.ts';
 
 /** A public hosted zone, given by attributes so that synthesis makes no lookup. */
 export interface HostedZoneAttributes {
@@ -72,6 +74,7 @@ export class PublicLoadBalancer extends Construct {
         'This bucket holds the load balancer access logs. Server access logs of a log bucket would need a further ' +
         'bucket of their own; reads of these logs are recorded by CloudTrail.',
     });
+    acknowledgeLogBucket(this.accessLogBucket, 'Elastic Load Balancing');
 
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc: props.vpc,
@@ -81,6 +84,14 @@ export class PublicLoadBalancer extends Construct {
       dropInvalidHeaderFields: true,
       deletionProtection: props.deletionProtection ?? false,
     });
+    if (props.deletionProtection !== true) {
+      acknowledgeControl(
+        this.loadBalancer,
+        'elbv2_deletion_protection_enabled_check',
+        'Deletion protection is a setting of each environment (infra/lib/environments.ts): production turns it on, ' +
+          'while an environment without real users is meant to go with `cdk destroy`.',
+      );
+    }
     this.loadBalancer.logAccessLogs(this.accessLogBucket);
     for (const securityGroup of this.loadBalancer.connections.securityGroups) {
       Validations.of(securityGroup).acknowledge({
@@ -119,14 +130,29 @@ export class PublicLoadBalancer extends Construct {
       contentType: 'text/plain',
       messageBody: 'Not Found',
     });
+    // One port-80 listener whatever the domain settings, so that adding a domain changes its default action in
+    // place: a second listener on port 80 would be created before the first is deleted, and ELB refuses it
+    // ("A listener already exists on this port", aws-cdk#34235).
+    const http = this.loadBalancer.addListener('Http', {
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      port: 80,
+      open: true,
+      defaultAction:
+        domain === undefined
+          ? defaultAction
+          : elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
+    });
+    if (domain === undefined) {
+      acknowledgeControl(
+        http,
+        'alb_http_to_https_redirection_check',
+        'No domain is configured, and no certificate can cover the load balancer DNS name: there is no HTTPS to ' +
+          'redirect to. Setting domainName turns this listener into a redirect to 443 (docs/deploy.md).',
+      );
+    }
     const production =
       domain === undefined
-        ? this.loadBalancer.addListener('Http', {
-            protocol: elbv2.ApplicationProtocol.HTTP,
-            port: 80,
-            open: true,
-            defaultAction,
-          })
+        ? http
         : this.loadBalancer.addListener('Https', {
             protocol: elbv2.ApplicationProtocol.HTTPS,
             port: 443,
@@ -143,9 +169,6 @@ export class PublicLoadBalancer extends Construct {
             open: true,
             defaultAction,
           });
-    if (domain !== undefined) {
-      this.loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443 });
-    }
     this.productionRule = new elbv2.ApplicationListenerRule(this, 'ProductionRule', {
       listener: production,
       priority: 1,

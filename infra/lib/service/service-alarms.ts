@@ -7,6 +7,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { denyGrantsOutsideAwsServices } from '../kms.ts';
 
 export interface ServiceAlarmsProps {
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
@@ -23,6 +24,15 @@ export interface ServiceAlarmsProps {
 const PERIOD = Duration.minutes(1);
 
 /**
+ * How long after a minute ends its load balancer data point can be late to an alarm: ALB publishes each
+ * minute's data about a minute after it ends, and an alarm evaluates once a minute. A canary must bake at least
+ * a rollback alarm's evaluation window plus this, or the traffic moves on before the alarm can fire.
+ */
+export const METRIC_DELAY = Duration.minutes(2);
+/** The rollback alarms fire on 2 bad minutes out of this many. */
+const ROLLBACK_EVALUATION_PERIODS = 3;
+
+/**
  * The service's alarms and the SNS topic they notify. The 5xx and unhealthy-host alarms look at each
  * target group separately and take the worst: a canary that fails every request while it receives 10 %
  * of the traffic shows a 100 % error rate in its own group, not 10 % overall.
@@ -33,6 +43,8 @@ export class ServiceAlarms extends Construct {
   public readonly serverErrorRate: cloudwatch.Alarm;
   /** Targets failing the load balancer's health check. Rolls a deployment back. */
   public readonly unhealthyTargets: cloudwatch.Alarm;
+  /** The alarms that roll a deployment back: the canary must bake long enough for each to fire. */
+  public readonly rollbackAlarms: readonly cloudwatch.Alarm[];
   /** Slow answers. Notifies only: latency during a deployment is not by itself a reason to roll back. */
   public readonly p99Latency: cloudwatch.Alarm;
 
@@ -46,6 +58,7 @@ export class ServiceAlarms extends Construct {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    denyGrantsOutsideAwsServices(key);
     const cloudWatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
     key.grant(cloudWatch, 'kms:Decrypt', 'kms:GenerateDataKey*');
     this.topic = new sns.Topic(this, 'Topic', { masterKey: key, enforceSSL: true });
@@ -106,7 +119,7 @@ export class ServiceAlarms extends Construct {
       }),
       threshold: props.serverErrorRatePercent,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 3,
+      evaluationPeriods: ROLLBACK_EVALUATION_PERIODS,
       datapointsToAlarm: 2,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
@@ -126,7 +139,7 @@ export class ServiceAlarms extends Construct {
       }),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 3,
+      evaluationPeriods: ROLLBACK_EVALUATION_PERIODS,
       datapointsToAlarm: 2,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
@@ -141,10 +154,25 @@ export class ServiceAlarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
+    this.rollbackAlarms = [this.serverErrorRate, this.unhealthyTargets];
+
     const notify = new actions.SnsAction(this.topic);
     for (const alarm of [this.serverErrorRate, this.unhealthyTargets, this.p99Latency]) {
       alarm.addAlarmAction(notify);
       alarm.addOkAction(notify);
     }
   }
+}
+
+/** How far back an alarm looks when it decides: its evaluation periods times its longest metric period. */
+export function evaluationWindow(alarm: cloudwatch.Alarm): Duration {
+  const cfn = alarm.node.defaultChild as cloudwatch.CfnAlarm;
+  const queries = (Array.isArray(cfn.metrics) ? cfn.metrics : []) as cloudwatch.CfnAlarm.MetricDataQueryProperty[];
+  const periods = [
+    cfn.period,
+    ...queries.map((query) => (query.metricStat as cloudwatch.CfnAlarm.MetricStatProperty | undefined)?.period),
+    ...queries.map((query) => query.period),
+  ].filter((period): period is number => typeof period === 'number');
+  if (periods.length === 0) throw new Error(`${alarm.node.path}: no metric period to compute the alarm's window from`);
+  return Duration.seconds((cfn.evaluationPeriods ?? 1) * Math.max(...periods));
 }

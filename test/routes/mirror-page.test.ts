@@ -1,15 +1,14 @@
-import { after, before, suite, test } from 'node:test';
+import { suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Script } from 'node:vm';
-import { buildApp, type App } from '../src/app.ts';
-import { PAGE_HEADERS } from '../src/headers.ts';
-import { angleBetween, drawnHands, type DrawnHands, isWellFormedXml } from './helpers/clock-geometry.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { withApp } from '../helpers/app.ts';
+import { PAGE_HEADERS } from '../../src/headers.ts';
+import { ROOT } from '../../tools/root.ts';
+import { angleBetween, drawnHands, type DrawnHands, isWellFormedXml } from '../helpers/clock-geometry.ts';
 
-let app: App;
-before(async () => {
-  app = await buildApp();
-});
-after(() => app.close());
+const app = await withApp();
 
 const get = (url: string) => app.inject({ method: 'GET', url });
 
@@ -149,11 +148,15 @@ suite('GET /mirror.js', () => {
     assert.equal(response.headers['content-type'], 'text/javascript; charset=utf-8');
     assert.equal(response.headers['cache-control'], 'public, max-age=300');
     assert.doesNotThrow(() => new Script(response.body, { filename: 'mirror.js' }));
-    assert.match(response.body, /fetch\(url/);
-    // The ids it looks up are the page's own.
+    assert.match(response.body, /\bfetch\(/);
+    // The ids it looks up are the page's own, and the script served is the one bundled from that source.
     const { body: page } = await get('/mirror');
-    for (const [, id] of response.body.matchAll(/getElementById\('([^']+)'\)/g)) {
-      assert.match(page, new RegExp(`id="${String(id)}"`), `#${String(id)}`);
+    const source = readFileSync(join(ROOT, 'src/mirror-page/browser/mirror.ts'), 'utf8');
+    const ids = [...source.matchAll(/element\(\w+, '([^']+)'/g)].map(([, id]) => id!);
+    assert.deepEqual([...new Set(ids)].sort(), ['answer', 'mirror-form', 'time']);
+    for (const id of ids) {
+      assert.match(page, new RegExp(`id="${id}"`), `#${id}`);
+      assert.ok(response.body.includes(`"${id}"`), `the script looks up #${id}`);
     }
   });
 });

@@ -1,15 +1,11 @@
-import { after, before, suite, test } from 'node:test';
+import { before, suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { buildApp, type App } from '../src/app.ts';
-import { PAGE_HEADERS } from '../src/headers.ts';
-import { angleBetween, drawnHands, isWellFormedXml } from './helpers/clock-geometry.ts';
+import { withApp } from '../helpers/app.ts';
+import { PAGE_HEADERS } from '../../src/headers.ts';
+import { angleBetween, drawnHands, isWellFormedXml } from '../helpers/clock-geometry.ts';
 
-let app: App;
-before(async () => {
-  app = await buildApp();
-});
-after(() => app.close());
+const app = await withApp();
 
 const get = (url: string, headers: Record<string, string> = {}) => app.inject({ method: 'GET', url, headers });
 

@@ -7,9 +7,9 @@ import { after, before, suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildApp, type App } from '../src/app.ts';
-import { ROOT } from '../tools/root.ts';
-import { startServerProcess, type ServerProcess } from '../tools/server-process.ts';
+import { buildApp, type App } from '../../src/app.ts';
+import { ROOT } from '../../tools/root.ts';
+import { startServerProcess, type ServerProcess } from '../../tools/server-process.ts';
 
 interface Probe {
   readonly method?: 'GET' | 'HEAD';

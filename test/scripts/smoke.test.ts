@@ -4,8 +4,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ROOT } from '../tools/root.ts';
-import { startServerProcess, type ServerProcess } from '../tools/server-process.ts';
+import { ROOT } from '../../tools/root.ts';
+import { startServerProcess, type ServerProcess } from '../../tools/server-process.ts';
 
 interface SmokeRun {
   readonly code: number | null;

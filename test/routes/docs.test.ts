@@ -1,17 +1,12 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { buildApp, type App } from '../src/app.ts';
+import { withApp } from '../helpers/app.ts';
 
-let app: App;
-let document: Record<string, any>;
-before(async () => {
-  app = await buildApp();
-  const response = await app.inject({ url: '/openapi.json' });
-  assert.equal(response.statusCode, 200);
-  document = response.json();
-});
-after(() => app.close());
+const app = await withApp();
+const response = await app.inject({ url: '/openapi.json' });
+assert.equal(response.statusCode, 200);
+const document: Record<string, any> = response.json();
 
 test('the document at /openapi.json is valid OpenAPI 3.1', async () => {
   assert.equal(document.openapi, '3.1.0');
@@ -48,6 +43,6 @@ test('the health check is documented; the raw document route is not', () => {
 });
 
 test('the version is the package version', async () => {
-  const { default: pkg } = await import('../package.json', { with: { type: 'json' } });
+  const { default: pkg } = await import('../../package.json', { with: { type: 'json' } });
   assert.equal(document.info.version, pkg.version);
 });

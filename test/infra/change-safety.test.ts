@@ -1,0 +1,164 @@
+/**
+ * The changes docs/deploy.md tells a user to make, each synthesised before and after and diffed as `cdk diff`
+ * does (@aws-cdk/cloudformation-diff, with CloudFormation's own replacement rules): nothing bound to a port and
+ * nothing that holds state is replaced or deleted.
+ */
+import { suite, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fullDiff, ResourceImpact } from '@aws-cdk/cloudformation-diff';
+import { App } from 'aws-cdk-lib';
+import cdkJson from '../../cdk.json' with { type: 'json' };
+import { addClockMirrorStacks } from '../../infra/lib/clock-mirror.ts';
+import { STAGING, type EnvironmentSettings } from '../../infra/lib/environments.ts';
+import { CERTIFICATE_ARN } from './helpers.ts';
+
+type TemplateJson = {
+  Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+  Outputs?: Record<string, { Value: unknown; Export?: { Name: string } }>;
+};
+
+/** Export name to value: CloudFormation refuses to change an export that another stack imports. */
+const exportsOf = (template: TemplateJson) =>
+  Object.fromEntries(
+    Object.values(template.Outputs ?? {}).flatMap((o) => (o.Export === undefined ? [] : [[o.Export.Name, o.Value]])),
+  );
+
+/** Types a client connects to (a port, a target) or that hold data, names or addresses others depend on. */
+const PROTECTED = new Set([
+  'AWS::ElasticLoadBalancingV2::LoadBalancer',
+  'AWS::ElasticLoadBalancingV2::Listener',
+  'AWS::ElasticLoadBalancingV2::TargetGroup',
+  'AWS::EC2::SecurityGroup',
+  'AWS::ECS::Service',
+  'AWS::ECS::Cluster',
+  'AWS::EC2::VPC',
+  'AWS::EC2::Subnet',
+  'AWS::EC2::EIP',
+  'AWS::EC2::NatGateway',
+  'AWS::Logs::LogGroup',
+  'AWS::S3::Bucket',
+  'AWS::KMS::Key',
+  'AWS::SNS::Topic',
+  'AWS::SSM::Parameter',
+  'AWS::ECR::Repository',
+]);
+
+/** Every stack's template, by stack name, with the app built as infra/bin/app.ts builds it. */
+function synthesise(settings: EnvironmentSettings): Record<string, TemplateJson> {
+  const app = new App({ context: cdkJson.context });
+  addClockMirrorStacks(app, { imageTag: '1.2.3', environments: [settings] });
+  return Object.fromEntries(app.synth().stacks.map((stack) => [stack.stackName, stack.template as TemplateJson]));
+}
+
+/** "Stack Type IMPACT" for every resource the change replaces, may replace, deletes or orphans. */
+function disruptions(before: Record<string, TemplateJson>, after: Record<string, TemplateJson>): string[] {
+  const found: string[] = [];
+  for (const stack of Object.keys(before)) {
+    fullDiff(before[stack]!, after[stack]!).resources.forEachDifference((_logicalId, change) => {
+      if (
+        [ResourceImpact.WILL_UPDATE, ResourceImpact.WILL_CREATE, ResourceImpact.NO_CHANGE].includes(change.changeImpact)
+      )
+        return;
+      found.push(`${stack} ${change.resourceType} ${change.changeImpact}`);
+    });
+  }
+  return found.sort();
+}
+
+const withService = (service: Partial<EnvironmentSettings['service']>): EnvironmentSettings => ({
+  ...STAGING,
+  service: { ...STAGING.service, ...service },
+});
+
+const before = synthesise(STAGING);
+const SERVICE = 'ClockMirror-Staging-Service';
+const TASK_DEFINITION_REVISION = [`${SERVICE} AWS::ECS::TaskDefinition WILL_REPLACE`];
+// The production rule moves from the port-80 listener to the new port-443 one; a rule holds no state but the
+// weights, which ECS sets at the next deployment (docs/deploy.md says how to check them).
+const RULE_MOVES_TO_HTTPS = [`${SERVICE} AWS::ElasticLoadBalancingV2::ListenerRule WILL_REPLACE`];
+
+const CHANGES: { name: string; settings: EnvironmentSettings; expected: string[] }[] = [
+  {
+    name: 'adding a domain with an existing certificate',
+    settings: withService({ domainName: 'clock.example.org', certificateArn: CERTIFICATE_ARN }),
+    expected: RULE_MOVES_TO_HTTPS,
+  },
+  {
+    name: 'adding a domain with a hosted zone (a new certificate)',
+    settings: withService({
+      domainName: 'clock.example.com',
+      hostedZone: { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'example.com' },
+    }),
+    expected: RULE_MOVES_TO_HTTPS,
+  },
+  {
+    name: 'changing the runtime configuration',
+    settings: withService({ logLevel: 'debug', logRequests: true }),
+    // A new task definition revision is how ECS rolls a change out, through the canary.
+    expected: TASK_DEFINITION_REVISION,
+  },
+  {
+    name: 'changing the task size',
+    settings: withService({ cpu: 512, memoryLimitMiB: 1024 }),
+    expected: TASK_DEFINITION_REVISION,
+  },
+  {
+    name: 'adding a secret',
+    settings: withService({
+      secretArns: { API_KEY: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:clock/api-key-AbCdEf' },
+    }),
+    expected: TASK_DEFINITION_REVISION,
+  },
+  {
+    name: 'switching to one NAT gateway per zone',
+    settings: { ...STAGING, network: { ...STAGING.network, natGateways: 2 } },
+    expected: [],
+  },
+];
+
+suite('change safety: what a user is told to change replaces nothing bound to a port or holding state', () => {
+  for (const { name, settings, expected } of CHANGES) {
+    test(name, () => {
+      const after = synthesise(settings);
+      const disrupted = disruptions(before, after);
+      assert.deepEqual(disrupted, expected);
+      for (const line of disrupted) assert.ok(!PROTECTED.has(line.split(' ')[1]!), line);
+      // The strong cross-stack references hold: no export another stack imports changes.
+      for (const [stack, template] of Object.entries(before)) {
+        assert.deepEqual(exportsOf(after[stack]!), exportsOf(template), stack);
+      }
+      // Same logical ids for every protected resource: nothing is renamed into a replacement.
+      for (const [stack, template] of Object.entries(before)) {
+        for (const [logicalId, resource] of Object.entries(template.Resources)) {
+          if (PROTECTED.has(resource.Type)) {
+            assert.equal(after[stack]!.Resources[logicalId]?.Type, resource.Type, `${stack} ${logicalId}`);
+          }
+        }
+      }
+    });
+  }
+
+  test('a domain turns the one port-80 listener into a redirect to 443, in place', () => {
+    const listeners = (templates: Record<string, TemplateJson>) =>
+      Object.entries(templates[SERVICE]!.Resources)
+        .filter(([, r]) => r.Type === 'AWS::ElasticLoadBalancingV2::Listener')
+        .map(([id, r]) => ({ id, port: r.Properties!.Port, actions: r.Properties!.DefaultActions }));
+    const after = listeners(synthesise(CHANGES[0]!.settings));
+    const [http] = listeners(before);
+    assert.equal(http!.port, 80);
+    assert.deepEqual(
+      after.map(({ port }) => port),
+      [80, 443],
+    );
+    assert.equal(after[0]!.id, http!.id);
+    assert.deepEqual(after[0]!.actions, [
+      { Type: 'redirect', RedirectConfig: { Port: '443', Protocol: 'HTTPS', StatusCode: 'HTTP_301' } },
+    ]);
+  });
+
+  test('the diff sees a replacement where there is one', () => {
+    // A new VPC CIDR replaces the VPC: the check above would catch a change that did this.
+    const after = synthesise({ ...STAGING, network: { ...STAGING.network, cidr: '10.1.0.0/16' } });
+    assert.ok(disruptions(before, after).includes('ClockMirror-Staging-Network AWS::EC2::VPC WILL_REPLACE'));
+  });
+});

@@ -1,0 +1,175 @@
+/**
+ * AWS's CloudFormation validator (aws-cdk-lib's CloudFormationValidatePlugin) with the AWS Control Tower
+ * proactive controls as Guard rules, over every stack, the pipeline included.
+ */
+import { suite, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CfnResource, type App } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { controlId, controlTowerRules } from '../../infra/lib/checks.ts';
+import { PipelineStack } from '../../infra/lib/pipeline-stack.ts';
+import { acknowledgements, buildClockMirror, VARIANTS } from './helpers.ts';
+import { CONNECTION_ARN } from './pipeline-fixture.ts';
+
+/** The app as `cdk deploy` builds it with -c connectionArn=... -c githubOwner=...: both environments and the pipeline. */
+function buildWithPipeline(logRetention?: logs.RetentionDays) {
+  const built = buildClockMirror();
+  new PipelineStack(built.app, 'ClockMirror-Pipeline', {
+    logRetention,
+    env: { region: 'eu-west-1' },
+    repository: built.stacks.registry.repository,
+    connectionArn: CONNECTION_ARN,
+    owner: 'octo-org',
+    repo: 'clock-mirror',
+    cdkContext: { connectionArn: CONNECTION_ARN, githubOwner: 'octo-org' },
+  });
+  return built;
+}
+
+type Report = { pluginReports: { pluginName: string; violations: unknown[]; suppressedViolations: unknown[] }[] };
+
+function synthReport(app: App): Report {
+  const assembly = app.synth();
+  return JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8')) as Report;
+}
+
+const deployed = buildWithPipeline();
+const variants = buildClockMirror({ environments: VARIANTS });
+
+/** Control Tower acknowledgements as "path rule", the environment in the path replaced by *. */
+function controlAcknowledgements(app: App): string[] {
+  const found = acknowledgements(app)
+    .filter((a) => a.id.startsWith(controlId('')) && a.id.endsWith('_check'))
+    .map((a) => `${a.path.replace(/-(Staging|Production|Zone|Arn)-/, '-*-')} ${a.id.slice(controlId('').length)}`);
+  return [...new Set(found)].sort();
+}
+
+const LOG_BUCKET = [
+  's3_bucket_default_encryption_kms_check',
+  's3_bucket_logging_enabled_check',
+  's3_bucket_object_lock_enabled_check',
+  's3_bucket_versioning_enabled_check',
+  's3_event_notifications_enabled_check',
+];
+
+suite('AWS CloudFormation validator and Control Tower controls', () => {
+  test('the Control Tower rules come from the pinned package, one Guard file per control', () => {
+    const rules = controlTowerRules();
+    assert.ok(rules.length > 200, `${rules.length} rules`);
+    const memory = rules.find((rule) => rule.name === 'ct-ecs-pr-7');
+    assert.match(memory!.content, /rule ecs_task_definition_memory_hard_limit_check/);
+  });
+
+  for (const [name, app] of [
+    ['the app with its pipeline', deployed.app],
+    ['the domain variants', variants.app],
+  ] as const) {
+    test(`${name}: synthesis passes with no finding left, from nag or from the validator`, () => {
+      const report = synthReport(app);
+      assert.deepEqual(
+        report.pluginReports.map((r) => [r.pluginName, r.violations]),
+        report.pluginReports.map((r) => [r.pluginName, []]),
+      );
+      const validator = report.pluginReports.find((r) => r.pluginName === 'CloudFormation Validate');
+      assert.ok(validator !== undefined && validator.suppressedViolations.length > 0);
+    });
+  }
+
+  test('the acknowledged controls, exactly', () => {
+    assert.deepEqual(controlAcknowledgements(deployed.app), [
+      'ClockMirror-*-Network/Custom::VpcRestrictDefaultSGCustomResourceProvider lambda_inside_vpc_check',
+      // Staging only: production keeps its logs a year.
+      'ClockMirror-*-Network/FlowLogs cloudwatch_log_group_retention_period_check',
+      'ClockMirror-*-Service/App/Logs cloudwatch_log_group_retention_period_check',
+      ...LOG_BUCKET.map((rule) => `ClockMirror-*-Service/LoadBalancer/AccessLogs ${rule}`),
+      // Staging only: production has deletion protection.
+      'ClockMirror-*-Service/LoadBalancer/LoadBalancer elbv2_deletion_protection_enabled_check',
+      // Without a domain only: with one, port 80 redirects to 443.
+      'ClockMirror-*-Service/LoadBalancer/LoadBalancer/Http alb_http_to_https_redirection_check',
+      'ClockMirror-*-Service/SyntheticCheck/Artifacts s3_bucket_object_lock_enabled_check',
+      'ClockMirror-*-Service/SyntheticCheck/Artifacts s3_event_notifications_enabled_check',
+      // Staging only, as the container logs.
+      'ClockMirror-*-Service/WebAcl/Logs cloudwatch_log_group_retention_period_check',
+      'ClockMirror-Pipeline/Artifacts s3_bucket_object_lock_enabled_check',
+      'ClockMirror-Pipeline/Artifacts s3_event_notifications_enabled_check',
+      ...LOG_BUCKET.map((rule) => `ClockMirror-Pipeline/ArtifactsAccessLogs ${rule}`),
+      'ClockMirror-Pipeline/BuildImage codebuild_project_environment_privileged_check',
+    ]);
+    const production = acknowledgements(deployed.app).filter((a) => a.path.startsWith('ClockMirror-Production-'));
+    assert.deepEqual(
+      production.filter((a) => /retention|deletion_protection|redirection/.test(a.id)).map((a) => a.id),
+      [controlId('alb_http_to_https_redirection_check')],
+    );
+  });
+
+  test('a pipeline told to keep build logs less than a year acknowledges it on each log group', () => {
+    const { app } = buildWithPipeline(logs.RetentionDays.THREE_MONTHS);
+    const retention = acknowledgements(app).filter(
+      (a) =>
+        a.path.startsWith('ClockMirror-Pipeline/') && a.id === controlId('cloudwatch_log_group_retention_period_check'),
+    );
+    assert.equal(retention.length, 8);
+    assert.match(retention[0]!.reason, /^Build logs are kept 90 days, as the logRetention prop of this stack asks/);
+  });
+
+  test('with a domain, port 80 redirects and needs no acknowledgement', () => {
+    const zone = acknowledgements(variants.app).filter((a) => a.path.startsWith('ClockMirror-Zone-Service'));
+    assert.ok(zone.length > 0);
+    assert.ok(!zone.some((a) => a.id === controlId('alb_http_to_https_redirection_check')));
+  });
+
+  test('each acknowledgement says why, in a sentence a reviewer can check', () => {
+    for (const { path, id, reason } of acknowledgements(deployed.app).filter((a) => a.id.endsWith('_check'))) {
+      assert.ok(reason.length >= 80 && reason.endsWith('.'), `${path} ${id}: ${reason}`);
+    }
+  });
+
+  test('every resource that takes tags carries the Project tag, in every stack', () => {
+    const assembly = deployed.app.synth();
+    let tagged = 0;
+    for (const stack of assembly.stacks) {
+      const resources = (stack.template as { Resources: Record<string, { Type: string; Properties?: object }> })
+        .Resources;
+      for (const [id, resource] of Object.entries(resources)) {
+        const tags = (resource.Properties as { Tags?: unknown } | undefined)?.Tags;
+        if (tags === undefined) continue;
+        tagged += 1;
+        // A list of { Key, Value } for most types, a map for a few (CodeStar Notifications).
+        const project = Array.isArray(tags)
+          ? (tags as { Key: string; Value: string }[]).find((t) => t.Key === 'Project')?.Value
+          : (tags as Record<string, string>).Project;
+        assert.equal(project, 'clock-mirror', `${stack.stackName} ${id} (${resource.Type})`);
+      }
+    }
+    const pipeline = assembly.getStackByName('ClockMirror-Pipeline').template as {
+      Resources: Record<string, { Type: string; Properties?: { Tags?: unknown } }>;
+    };
+    for (const type of ['AWS::CodePipeline::Pipeline', 'AWS::CodeBuild::Project', 'AWS::S3::Bucket', 'AWS::KMS::Key']) {
+      const ofType = Object.values(pipeline.Resources).filter((r) => r.Type === type);
+      assert.ok(ofType.length > 0 && ofType.every((r) => r.Properties?.Tags !== undefined), type);
+    }
+    assert.ok(tagged > 50, `${tagged} tagged resources`);
+  });
+
+  test('a new unacknowledged Control Tower finding fails synthesis', (t) => {
+    const { app, stacks } = buildClockMirror();
+    new logs.LogGroup(stacks.environments.get('staging')!.service, 'Unencrypted', {
+      retention: logs.RetentionDays.ONE_YEAR,
+    });
+    const printed = t.mock.method(console, 'error', () => undefined);
+    assert.throws(() => app.synth(), /Validation failed/);
+    const report = printed.mock.calls.map((call) => call.arguments.join(' ')).join('\n');
+    assert.match(report, /cloudwatch_log_group_encrypted_check/);
+    assert.match(report, /ClockMirror-Staging-Service\/Unencrypted/);
+  });
+
+  test("an error from AWS's validator fails synthesis", (t) => {
+    const { app, stacks } = buildClockMirror();
+    new CfnResource(stacks.registry, 'Misspelt', { type: 'AWS::SNS::Topic', properties: { TopicNmae: 'x' } });
+    const printed = t.mock.method(console, 'error', () => undefined);
+    assert.throws(() => app.synth(), /Validation failed/);
+    assert.match(printed.mock.calls.map((call) => call.arguments.join(' ')).join('\n'), /TopicNmae/);
+  });
+});

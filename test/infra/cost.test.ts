@@ -1,0 +1,120 @@
+import { suite, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import cdkJson from '../../cdk.json' with { type: 'json' };
+import { addClockMirrorStacks } from '../../infra/lib/clock-mirror.ts';
+import { HOURS_PER_MONTH } from '../../infra/lib/cost/assumptions.ts';
+import { estimateEnvironment, type TemplateJson } from '../../infra/lib/cost/estimate.ts';
+import { PRICES, PRICES_DATE } from '../../infra/lib/cost/prices.ts';
+import { STAGING, type EnvironmentSettings } from '../../infra/lib/environments.ts';
+import { ROOT } from '../../tools/root.ts';
+
+/** Synthesises the given environments into `outdir` and returns each one's two templates. */
+function synthesise(environments: EnvironmentSettings[], outdir?: string) {
+  const app = new App({ context: cdkJson.context, ...(outdir === undefined ? {} : { outdir }) });
+  const stacks = addClockMirrorStacks(app, { imageTag: '1.2.3', environments });
+  const assembly = app.synth();
+  return new Map(
+    [...stacks.environments].map(([name, { network, service }]) => [
+      name,
+      {
+        network: assembly.getStackByName(network.stackName).template as TemplateJson,
+        service: assembly.getStackByName(service.stackName).template as TemplateJson,
+      },
+    ]),
+  );
+}
+
+const variant = (id: string, change: (s: EnvironmentSettings) => EnvironmentSettings): EnvironmentSettings =>
+  change({ ...STAGING, name: id.toLowerCase(), id });
+const templates = synthesise([
+  STAGING,
+  variant('TwoNats', (s) => ({ ...s, network: { ...s.network, natGateways: 2 } })),
+  variant('BigTasks', (s) => ({ ...s, service: { ...s.service, cpu: 512, memoryLimitMiB: 1024 } })),
+]);
+const estimate = (name: string) => estimateEnvironment(templates.get(name)!);
+const lineOf = (name: string, item: RegExp) => {
+  const found = estimate(name).lines.find((l) => item.test(l.item));
+  if (!found) throw new Error(`no line ${item} in ${name}`);
+  return found;
+};
+
+suite('cost estimate follows the templates', () => {
+  test('one NAT gateway more adds exactly one NAT gateway-month to the NAT line', () => {
+    const difference = lineOf('twonats', /^NAT gateways$/).usd - lineOf('staging', /^NAT gateways$/).usd;
+    assert.ok(Math.abs(difference - HOURS_PER_MONTH * PRICES.natGatewayHour.usd) < 1e-9, String(difference));
+    assert.match(lineOf('twonats', /^NAT gateways$/).detail, /^1460 h × \$0\.048 per NAT gateway-hour/);
+  });
+
+  test('a bigger task raises the Fargate line, in proportion to its vCPU and memory', () => {
+    const small = lineOf('staging', /^Fargate/);
+    const big = lineOf('bigtasks', /^Fargate/);
+    assert.equal(small.item, 'Fargate (2 tasks of 0.25 vCPU, 0.5 GB)');
+    assert.equal(big.item, 'Fargate (2 tasks of 0.5 vCPU, 1 GB)');
+    assert.ok(big.usd > small.usd);
+    assert.ok(Math.abs(big.usd - 2 * small.usd) < 1e-9);
+    const hourly = 2 * (0.25 * PRICES.fargateVcpuHour.usd + 0.5 * PRICES.fargateGbHour.usd);
+    assert.ok(Math.abs(small.usd - hourly * HOURS_PER_MONTH) < 1e-9);
+  });
+
+  test('counts what the service stack creates: alarm metrics, keys, canary runs, WAF rules', () => {
+    assert.equal(lineOf('staging', /^CloudWatch alarms/).item, 'CloudWatch alarms (5)');
+    assert.match(lineOf('staging', /^CloudWatch alarms/).detail, /^12 alarm metrics/);
+    assert.match(lineOf('staging', /^KMS keys$/).detail, /^4 × \$1 /);
+    // rate(5 minutes) over 730 hours.
+    assert.match(lineOf('staging', /^Synthetics/).detail, /^8760 runs × \$0\.0012 per canary run/);
+    assert.equal(lineOf('staging', /^WAF \(/).item, 'WAF (5 rules)');
+    assert.match(lineOf('staging', /^CloudWatch dashboards$/).detail, /^1 × \$3 per dashboard-month$/);
+    assert.match(lineOf('staging', /^Public IPv4/).detail, /^2190 address-h/);
+    const { lines, totalUsd } = estimate('staging');
+    assert.ok(Math.abs(totalUsd - lines.reduce((sum, l) => sum + l.usd, 0)) < 1e-9);
+  });
+
+  test('every price is dated and names an AWS pricing page', () => {
+    assert.match(PRICES_DATE, /^\d{4}-\d{2}-\d{2}$/);
+    for (const [name, price] of Object.entries(PRICES)) {
+      assert.match(price.source, /^https:\/\/aws\.amazon\.com\/[a-z-]+\/pricing\/$/, name);
+      assert.ok(price.usd > 0, name);
+    }
+  });
+});
+
+suite('npm run cost', () => {
+  test('prints one table per environment, from cdk.out as from its own synthesis, with the same totals', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'cost-cdk-out-'));
+    try {
+      const deployed = synthesise([STAGING, { ...STAGING, name: 'production', id: 'Production' }], outdir);
+      const fromCdkOut = spawnSync(process.execPath, ['scripts/cost.ts', outdir], { cwd: ROOT, encoding: 'utf8' });
+      assert.equal(fromCdkOut.status, 0, fromCdkOut.stderr);
+      const total = (name: string) => estimateEnvironment(deployed.get(name)!).totalUsd.toFixed(2);
+      assert.match(fromCdkOut.stdout, /^staging: USD per month, eu-west-1 list prices of \d{4}-\d{2}-\d{2}$/m);
+      assert.match(fromCdkOut.stdout, new RegExp(`^  total +${total('staging')}$`, 'm'));
+      assert.match(fromCdkOut.stdout, new RegExp(`^  total +${total('production')}$`, 'm'));
+      assert.match(fromCdkOut.stdout, /^ {2}NAT gateways +35\.52 {2}730 h × \$0\.048/m);
+
+      const own = spawnSync(process.execPath, ['scripts/cost.ts'], { cwd: ROOT, encoding: 'utf8' });
+      assert.equal(own.status, 0, own.stderr);
+      for (const item of ['NAT gateways', 'Load balancer', 'Fargate', 'CloudWatch alarms', 'WAF logs', 'total']) {
+        assert.equal(own.stdout.match(new RegExp(`^  ${item.replace(/[()]/g, '\\$&')}`, 'gm'))?.length, 2, item);
+      }
+      assert.match(own.stdout, /^production: USD per month/m);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  test('a cdk.out without the templates fails with a message saying what to run', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'cost-empty-'));
+    try {
+      const run = spawnSync(process.execPath, ['scripts/cost.ts', empty], { cwd: ROOT, encoding: 'utf8' });
+      assert.notEqual(run.status, 0);
+      assert.match(run.stderr, /ClockMirror-Staging-Network\.template\.json is missing: run `npx cdk synth` first/);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,41 @@
+/**
+ * Strong cross-stack references (docs/decisions/cross-stack-references.md): every value a stack takes from another
+ * is a CloudFormation export, so that CloudFormation refuses to delete or change what a running stack uses.
+ */
+import { suite, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildClockMirror } from './helpers.ts';
+
+type TemplateJson = { Outputs?: Record<string, { Value: unknown; Export?: { Name: string } }> };
+
+const assembly = buildClockMirror().app.synth();
+const templates = new Map(assembly.stacks.map((stack) => [stack.stackName, stack.template as TemplateJson]));
+const text = (name: string) => JSON.stringify(templates.get(name));
+
+/** Every export name that `stack` imports. */
+const imports = (stack: string) => [...text(stack).matchAll(/"Fn::ImportValue":"([^"]+)"/g)].map((m) => m[1]!);
+
+suite('cross-stack references are exports', () => {
+  test('no stack reads another through Fn::GetStackOutput', () => {
+    for (const name of templates.keys()) assert.doesNotMatch(text(name), /Fn::GetStackOutput/, name);
+  });
+
+  for (const environment of ['Staging', 'Production']) {
+    test(`the ${environment.toLowerCase()} service imports its VPC, four subnets and the repository`, () => {
+      const imported = imports(`ClockMirror-${environment}-Service`);
+      const from = (stack: string) => new Set(imported.filter((name) => name.startsWith(`${stack}:`)));
+      assert.equal(from(`ClockMirror-${environment}-Network`).size, 5);
+      assert.equal(from('ClockMirror-Registry').size, 2);
+      assert.equal(new Set(imported).size, 7);
+    });
+  }
+
+  test('every import names an export of a stack in the app', () => {
+    const exported = new Set(
+      [...templates.values()].flatMap((t) => Object.values(t.Outputs ?? {}).flatMap((o) => o.Export?.Name ?? [])),
+    );
+    for (const name of templates.keys()) {
+      for (const imported of imports(name)) assert.ok(exported.has(imported), `${name} imports ${imported}`);
+    }
+  });
+});
