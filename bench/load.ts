@@ -1,6 +1,8 @@
 /**
- * One slice of load, in a process of its own so that the load generator never shares an event loop (or,
- * pinned by the driver, a core) with the server it measures or with the driver that samples it.
+ * Load from autocannon, for the reliability tests (test/reliability/load.test.ts), which need its per-response
+ * events and a Node.js API; the benchmark uses wrk (bench/wrk.ts), which leaves more of the machine to the server.
+ * Run as a script, it is one slice of load in a process of its own, so that the load generator never shares an
+ * event loop with the server it measures:
  *
  *   node bench/load.ts URL CONNECTIONS SECONDS [EXPECTED_BODY]
  *

@@ -1,49 +1,60 @@
 /**
- * `npm run bench`: the service against the practical limit (bench/baseline.ts), on this machine.
+ * `npm run bench`: the service, in both of its start modes, against two bare node:http servers (bench/baseline.ts),
+ * on this machine, in one run.
  *
- * Both servers start the way the container starts the service (the Dockerfile's CMD and ENV, production defaults,
- * logging on at its default level, stdout a pipe) on 127.0.0.1, pinned to core 0; the load generator
- * (bench/load.ts, autocannon in a process of its own) is pinned to core 1. After a warm-up the two servers
- * take turns in short slices, A B A B …, because this machine's speed drifts from minute to minute: the
- * ratios are taken within each pair of slices and the median over pairs is reported. Prints a table and
- * writes the raw figures to bench/results/.
+ * - `npm start`: the command package.json's start script runs, with nothing but HOST and PORT set, as a developer
+ *   runs it. `image`: the Dockerfile's CMD with the runtime stage's ENV (NODE_ENV=production, the compile cache), the
+ *   image's /app mapped to this checkout. Both log at their default level to a pipe.
+ * - `bare`: the JSON body with its content type and length, what the original API sent: the targets are ratios
+ *   against it. `bare+hdrs`: the same bytes as the service, so the ratio against it is what the framework costs.
  *
- * Options: --pairs N (10), --slice SECONDS (3), --warmup SECONDS (5), --connections N (50),
+ * All four servers run at once on 127.0.0.1, pinned to core 0; wrk (bench/wrk.ts) is pinned to core 1. After a
+ * warm-up they take turns in short slices, A B C D A B C D …, because this machine's speed drifts from minute to
+ * minute (and other work shares it): every ratio is taken within one round of slices, and the median over rounds is
+ * reported. The first figure is CPU time per response, from the server's own user + system time over each slice
+ * (/proc/<pid>/stat, every thread): it does not depend on how fast the load generator or the neighbours are. Then
+ * each server but bare+hdrs carries continuous load for --soak seconds, because V8 grows the young generation after
+ * about 20 s of it: peak RSS is VmHWM after that. Prints a table, writes the raw figures to bench/results/, and exits 1
+ * when a target is missed.
+ *
+ * Options: --rounds N (10), --slice SECONDS (3), --warmup SECONDS (5), --soak SECONDS (60), --connections N (50),
  * --cold-starts N (5), --env KEY=VALUE for the service (repeatable, e.g. --env LOG_REQUESTS=true),
- * --entry FILE to measure another build of the service (default: the Dockerfile's CMD, dist/server.js).
+ * --entry FILE to measure another build of the service (default: dist/server.js, as both start modes run it).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { execForm, instructions, readDockerfile, stageEnv } from '../tools/dockerfile.ts';
-import type { LoadResult } from './load.ts';
 import { WORKED_EXAMPLES } from '../src/worked-examples.ts';
+import { execForm, instructions, readDockerfile, stageEnv } from '../tools/dockerfile.ts';
 import { ROOT } from '../tools/root.ts';
 import { startServerProcess, type ServerProcess } from '../tools/server-process.ts';
+import { cpuTicks, runWrk, wrkInstalled, type WrkResult } from './wrk.ts';
 
 const [MIRROR_TIME, ACTUAL_TIME] = WORKED_EXAMPLES[0];
 const PATH = `/clock?mirror_time=${MIRROR_TIME}`;
 const EXPECTED_BODY = JSON.stringify({ mirror_time: MIRROR_TIME, actual_time: ACTUAL_TIME });
 
-const TARGETS = { throughput: 0.9, p99: 1.5, peakRssMb: 100, coldStart: 2 } as const;
+/** Against bare. CPU efficiency is bare's CPU time per response divided by the service's. */
+const TARGETS = { cpuEfficiency: 0.9, throughput: 0.9, p99: 1.5, peakRss: 1.15, coldStart: 2 } as const;
 
 const { values: args } = parseArgs({
   options: {
-    pairs: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '10' },
     slice: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '5' },
+    soak: { type: 'string', default: '60' },
     connections: { type: 'string', default: '50' },
     'cold-starts': { type: 'string', default: '5' },
     env: { type: 'string', multiple: true, default: [] },
     entry: { type: 'string' },
   },
 });
-const pairs = Number(args.pairs);
+const rounds = Number(args.rounds);
 const sliceSeconds = Number(args.slice);
 const warmupSeconds = Number(args.warmup);
+const soakSeconds = Number(args.soak);
 const connections = Number(args.connections);
 const coldStarts = Number(args['cold-starts']);
 const serviceEnv = Object.fromEntries(
@@ -54,43 +65,73 @@ const serviceEnv = Object.fromEntries(
   }),
 );
 
+const NAMES = ['npm start', 'image', 'bare', 'bare+hdrs'] as const;
+type Name = (typeof NAMES)[number];
+const MODES = ['npm start', 'image'] as const;
+
 interface Contender {
-  readonly name: 'service' | 'baseline';
+  readonly name: Name;
+  /** Arguments for node: its flags, then the script. */
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;
 }
 
-// The service starts as the container does: the runtime stage's CMD and ENV (NODE_ENV=production, the compile cache),
-// with the image's /app mapped to this checkout. HOST and PORT keep the bench on loopback and out of the way of
-// other servers on this machine.
-const runtime = readDockerfile().stages.at(-1)!;
-const imageEnv = stageEnv(runtime, ROOT);
-const [executable, ...imageArgs] = execForm(instructions(runtime, 'CMD')[0]!)!;
-if (executable !== 'node') throw new Error(`the Dockerfile's CMD starts ${executable}, not node`);
+/**
+ * `node [flags] script`, as a list, after any leading `NAME=value` words, which a shell would set in the
+ * environment; anything else is not a command this bench can run as a bare node process.
+ */
+function nodeCommand(command: readonly string[], source: string): { args: string[]; env: Record<string, string> } {
+  const assignments = command.slice(
+    0,
+    command.findIndex((word) => !/^[A-Za-z_]\w*=/.test(word)),
+  );
+  const [executable, ...rest] = command.slice(assignments.length);
+  if (executable !== 'node') throw new Error(`${source} runs ${executable}, not node: ${command.join(' ')}`);
+  const script = rest.findIndex((arg) => !arg.startsWith('-'));
+  if (script === -1) throw new Error(`${source} names no script: ${command.join(' ')}`);
+  const env = Object.fromEntries(
+    assignments.map((word) => [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)]),
+  );
+  const nodeArgs = args.entry === undefined ? rest : [...rest.slice(0, script), args.entry, ...rest.slice(script + 1)];
+  return { args: nodeArgs, env };
+}
+
 const local = { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0' };
-const SERVICE: Contender = {
-  name: 'service',
-  args: args.entry === undefined ? imageArgs : [...imageArgs.filter((arg) => arg.startsWith('-')), args.entry],
-  env: { ...imageEnv, ...local, ...serviceEnv },
-};
-// The baseline gets the same NODE_ENV; a compile cache would change nothing for a file that small.
-const BASELINE: Contender = {
-  name: 'baseline',
-  args: ['bench/results/build/bench/baseline.js'],
-  env: { NODE_ENV: 'production', ...local },
+const packageJson = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: Record<string, string> };
+const runtime = readDockerfile().stages.at(-1)!;
+const npmStart = nodeCommand(packageJson.scripts.start!.trim().split(/\s+/), 'package.json scripts.start');
+const CONTENDERS: Record<Name, Contender> = {
+  // npm runs the script through a shell; the bench starts node itself, so that the pid it measures is the server's.
+  'npm start': {
+    name: 'npm start',
+    args: npmStart.args,
+    env: { ...npmStart.env, ...local, ...serviceEnv },
+  },
+  image: {
+    name: 'image',
+    args: nodeCommand(execForm(instructions(runtime, 'CMD').at(-1)!)!, "the Dockerfile's CMD").args,
+    env: { ...stageEnv(runtime, ROOT), ...local, ...serviceEnv },
+  },
+  // Compiled to JavaScript, as the service is bundled: neither pays for type stripping. NODE_ENV as the image's.
+  bare: { name: 'bare', args: ['bench/results/build/bench/baseline.js'], env: { NODE_ENV: 'production', ...local } },
+  'bare+hdrs': {
+    name: 'bare+hdrs',
+    args: ['bench/results/build/bench/baseline.js'],
+    env: { NODE_ENV: 'production', BASELINE_BYTES: 'service', ...local },
+  },
 };
 
-for (const contender of [SERVICE, BASELINE]) {
-  // The script is the first argument that is not a flag for node.
-  const entry = contender.args.find((arg) => !arg.startsWith('-'))!;
-  if (!existsSync(`${ROOT}${entry}`)) throw new Error(`${entry} is missing: run \`npm run bench\`, which builds first`);
+for (const contender of Object.values(CONTENDERS)) {
+  const script = contender.args.find((arg) => !arg.startsWith('-'))!;
+  if (!existsSync(`${ROOT}${script}`))
+    throw new Error(`${script} is missing: run \`npm run bench\`, which builds first`);
+}
+if (!wrkInstalled()) {
+  process.stderr.write('npm run bench needs wrk: install it (Debian: apt-get install wrk) and run it again.\n');
+  process.exit(2);
 }
 
 const pinned = availableParallelism() >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-/** Server on core 0, load on core 1, when taskset and two cores are there. */
-function command(core: 0 | 1, args: readonly string[]): [string, string[]] {
-  return pinned ? ['taskset', ['-c', String(core), process.execPath, ...args]] : [process.execPath, [...args]];
-}
 
 interface Running {
   readonly server: ServerProcess;
@@ -101,6 +142,7 @@ interface Running {
 }
 
 async function start(contender: Contender): Promise<Running> {
+  // taskset execs node, so the pid is the server's own.
   const server = await startServerProcess({
     args: contender.args,
     env: contender.env,
@@ -150,48 +192,29 @@ function procStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   return match ? Number(match[1]) : Number.NaN;
 }
 
-/** User plus system CPU time of a process, in clock ticks (1/100 s on Linux). */
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-interface Slice extends LoadResult {
-  readonly server: Contender['name'];
-  /** Highest VmRSS sampled every 50 ms during the slice. */
-  readonly rssMaxMb: number;
+interface Slice extends WrkResult {
+  readonly server: Name;
   /** The server's CPU time over the slice, as a share of one core: near 100 % means the server is the bottleneck. */
   readonly cpuPercent: number;
   /** The server's CPU time per response, in µs: what each request costs, whoever limits the rate. */
   readonly cpuUsPerResponse: number;
 }
 
-async function slice(server: Running, name: Contender['name'], seconds: number): Promise<Slice> {
+async function slice(server: Running, name: Name, seconds: number): Promise<Slice> {
   const ticks = cpuTicks(server.pid);
   const began = performance.now();
-  let rssMaxKb = procStatusKb(server.pid, 'VmRSS');
-  const sampler = setInterval(() => (rssMaxKb = Math.max(rssMaxKb, procStatusKb(server.pid, 'VmRSS'))), 50);
-  const worker = spawn(
-    ...command(1, ['bench/load.ts', server.url + PATH, String(connections), String(seconds), EXPECTED_BODY]),
-    {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let output = '';
-  worker.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const [code] = (await once(worker, 'exit')) as [number | null];
-  clearInterval(sampler);
-  const wallSeconds = (performance.now() - began) / 1000;
-  if (code !== 0) throw new Error(`load generator exited with ${code}`);
-  // The worker's own start-up (about 0.1 s) is inside the wall time, so this slightly understates the share.
+  const load = await runWrk(server.url + PATH, {
+    connections,
+    seconds,
+    expectBody: EXPECTED_BODY,
+    ...(pinned ? { core: 1 } : {}),
+  });
   const usedTicks = cpuTicks(server.pid) - ticks;
-  const load = JSON.parse(output) as LoadResult;
+  // wrk's start-up (a few ms) is inside the wall time, so this slightly understates the share.
+  const wallSeconds = (performance.now() - began) / 1000;
   return {
     ...load,
     server: name,
-    rssMaxMb: rssMaxKb / 1024,
     cpuPercent: usedTicks / wallSeconds,
     cpuUsPerResponse: (usedTicks * 10_000) / load.responses,
   };
@@ -203,6 +226,8 @@ const median = (values: readonly number[]): number => {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
+const write = (text: string) => process.stdout.write(text);
+
 // ---------------------------------------------------------------------------------------------------------------
 
 const machine = {
@@ -212,151 +237,167 @@ const machine = {
   pinned,
   loadAverageAtStart: loadavg(),
 };
-process.stdout.write(
-  `clock-mirror bench: ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, ` +
-    `${pinned ? 'server on core 0, load on core 1' : 'not pinned (no taskset or one core)'}\n` +
-    `${pairs} pairs of ${sliceSeconds} s slices at ${connections} connections on GET ${PATH}, after ${warmupSeconds} s warm-up each` +
+write(
+  `clock-mirror bench: ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, load average ` +
+    `${machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')}, ` +
+    `${pinned ? 'servers on core 0, wrk on core 1' : 'not pinned (no taskset or one core)'}\n` +
+    `${rounds} rounds of ${sliceSeconds} s slices at ${connections} connections on GET ${PATH}, after ${warmupSeconds} s ` +
+    `warm-up each; then ${soakSeconds} s of continuous load each` +
     `${Object.keys(serviceEnv).length > 0 ? `; service env ${args.env.join(' ')}` : ''}\n`,
 );
+for (const name of MODES) write(`  ${name.padEnd(9)} node ${CONTENDERS[name].args.join(' ')}\n`);
 
-const cold: Record<Contender['name'], number[]> = { service: [], baseline: [] };
+const COLD: readonly Name[] = ['bare', 'npm start', 'image'];
+const cold: Partial<Record<Name, number[]>> = {};
 for (let i = 0; i < coldStarts; i++) {
-  for (const contender of [BASELINE, SERVICE]) cold[contender.name].push(await coldStart(contender));
+  for (const name of COLD) (cold[name] ??= []).push(await coldStart(CONTENDERS[name]));
 }
 
-const service = await start(SERVICE);
-const baseline = await start(BASELINE);
-const servers = { service, baseline };
+const servers = {} as Record<Name, Running>;
 try {
-  for (const name of ['service', 'baseline'] as const) await slice(servers[name], name, warmupSeconds);
+  for (const name of NAMES) servers[name] = await start(CONTENDERS[name]);
+  for (const name of NAMES) await slice(servers[name], name, warmupSeconds);
   const slices: Slice[] = [];
-  for (let i = 0; i < pairs; i++) {
-    for (const name of ['service', 'baseline'] as const) {
-      const result = await slice(servers[name], name, sliceSeconds);
-      slices.push(result);
-      process.stdout.write(
-        `  ${name.padEnd(8)} ${result.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${result.p99Ms.toFixed(2)} ms  ` +
-          `cpu ${result.cpuPercent.toFixed(0)} % (${result.cpuUsPerResponse.toFixed(1)} µs/response), ` +
-          `load generator ${result.generatorCpuPercent.toFixed(0)} %\n`,
+  for (let i = 0; i < rounds; i++) {
+    for (const name of NAMES) {
+      const s = await slice(servers[name], name, sliceSeconds);
+      slices.push(s);
+      write(
+        `  ${name.padEnd(9)} ${s.cpuUsPerResponse.toFixed(2).padStart(6)} µs/response  ` +
+          `${s.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${s.p99Ms.toFixed(2)} ms  ` +
+          `cpu ${s.cpuPercent.toFixed(0)} %  wrk ${s.generatorCpuPercent.toFixed(0)} %\n`,
       );
     }
   }
-  const peakRssMb = {
-    service: procStatusKb(service.pid, 'VmHWM') / 1024,
-    baseline: procStatusKb(baseline.pid, 'VmHWM') / 1024,
-  };
-  const exitCodes = { service: await stop(service), baseline: await stop(baseline) };
+  const soaks: Partial<Record<Name, Slice>> = {};
+  if (soakSeconds > 0) {
+    for (const name of ['bare', 'npm start', 'image'] as const) {
+      const s = (soaks[name] = await slice(servers[name], name, soakSeconds));
+      write(
+        `  soak ${name.padEnd(9)} ${s.cpuUsPerResponse.toFixed(2)} µs/response  ${s.requestsPerSecond.toFixed(0)} req/s` +
+          `  peak RSS ${(procStatusKb(servers[name].pid, 'VmHWM') / 1024).toFixed(1)} MB\n`,
+      );
+    }
+  }
+  const peakRssMb = Object.fromEntries(NAMES.map((n) => [n, procStatusKb(servers[n].pid, 'VmHWM') / 1024]));
+  const exitCodes: Partial<Record<Name, number | null>> = {};
+  for (const name of NAMES) exitCodes[name] = await stop(servers[name]);
 
-  const of = (name: Contender['name']) => slices.filter((s) => s.server === name);
-  const summary = (name: Contender['name']) => ({
+  const of = (name: Name) => slices.filter((s) => s.server === name);
+  const summary = (name: Name) => ({
+    cpuUsPerResponse: median(of(name).map((s) => s.cpuUsPerResponse)),
     requestsPerSecond: median(of(name).map((s) => s.requestsPerSecond)),
     p50Ms: median(of(name).map((s) => s.p50Ms)),
     p99Ms: median(of(name).map((s) => s.p99Ms)),
-    errors: of(name).reduce((sum, s) => sum + s.errors, 0),
-    responses: of(name).reduce((sum, s) => sum + s.responses, 0),
-    peakRssMb: peakRssMb[name],
-    rssUnderLoadMb: Math.max(...of(name).map((s) => s.rssMaxMb)),
-    coldStartMs: median(cold[name]),
+    peakRssMb: peakRssMb[name]!,
+    coldStartMs: cold[name] ? median(cold[name]) : Number.NaN,
+    errors: of(name).reduce((sum, s) => sum + s.errors, 0) + (soaks[name]?.errors ?? 0),
+    responses: of(name).reduce((sum, s) => sum + s.responses, 0) + (soaks[name]?.responses ?? 0),
     cpuPercent: median(of(name).map((s) => s.cpuPercent)),
-    cpuUsPerResponse: median(of(name).map((s) => s.cpuUsPerResponse)),
     generatorCpuPercent: median(of(name).map((s) => s.generatorCpuPercent)),
+    soakCpuUsPerResponse: soaks[name]?.cpuUsPerResponse ?? Number.NaN,
     serverErrorLogLines: servers[name].errorLines(),
     exitCode: exitCodes[name],
   });
-  const results = { service: summary('service'), baseline: summary('baseline') };
-  const pairRatios = (field: 'requestsPerSecond' | 'p50Ms' | 'p99Ms' | 'cpuUsPerResponse') =>
-    of('service').map((s, i) => s[field] / of('baseline')[i]![field]);
-  const ratios = {
-    throughput: median(pairRatios('requestsPerSecond')),
-    p50: median(pairRatios('p50Ms')),
-    p99: median(pairRatios('p99Ms')),
-    cpuPerResponse: median(pairRatios('cpuUsPerResponse')),
-    coldStart: results.service.coldStartMs / results.baseline.coldStartMs,
-  };
-  const verdicts = {
-    throughput: ratios.throughput >= TARGETS.throughput,
-    p99: ratios.p99 <= TARGETS.p99,
-    peakRss: results.service.peakRssMb <= TARGETS.peakRssMb,
-    coldStart: ratios.coldStart <= TARGETS.coldStart,
-    noErrors: results.service.errors === 0 && results.baseline.errors === 0,
-  };
+  const results = Object.fromEntries(NAMES.map((n) => [n, summary(n)])) as Record<Name, ReturnType<typeof summary>>;
 
-  const row = (label: string, s: string, b: string, ratio: string, target: string) =>
-    `${label.padEnd(28)}${s.padStart(10)}${b.padStart(10)}${ratio.padStart(9)}   ${target}\n`;
-  const verdict = (ok: boolean, text: string) => `${ok ? 'ok  ' : 'MISS'} ${text}`;
-  const { service: s, baseline: b } = results;
-  process.stdout.write(
+  /** Ratios of one start mode against one baseline, each the median over rounds of the ratio within the round. */
+  const ratiosOf = (mode: Name, baseline: Name) => {
+    const within = (field: 'requestsPerSecond' | 'p50Ms' | 'p99Ms' | 'cpuUsPerResponse', inverse = false) =>
+      median(
+        of(mode).map((s, i) => (inverse ? of(baseline)[i]![field] / s[field] : s[field] / of(baseline)[i]![field])),
+      );
+    return {
+      cpuEfficiency: within('cpuUsPerResponse', true),
+      throughput: within('requestsPerSecond'),
+      p50: within('p50Ms'),
+      p99: within('p99Ms'),
+      peakRss: results[mode].peakRssMb / results[baseline].peakRssMb,
+      coldStart: results[mode].coldStartMs / results[baseline].coldStartMs,
+    };
+  };
+  const ratios = {
+    'npm/bare': ratiosOf('npm start', 'bare'),
+    'image/bare': ratiosOf('image', 'bare'),
+    'npm/bare+hdrs': ratiosOf('npm start', 'bare+hdrs'),
+    'image/bare+hdrs': ratiosOf('image', 'bare+hdrs'),
+  };
+  const noErrors = NAMES.every((n) => results[n].errors === 0);
+  const verdicts = Object.fromEntries(
+    MODES.map((mode) => {
+      const r = ratios[mode === 'image' ? 'image/bare' : 'npm/bare'];
+      return [
+        mode,
+        {
+          cpuEfficiency: r.cpuEfficiency >= TARGETS.cpuEfficiency,
+          throughput: r.throughput >= TARGETS.throughput,
+          p99: r.p99 <= TARGETS.p99,
+          peakRss: soakSeconds > 0 && r.peakRss <= TARGETS.peakRss,
+          coldStart: r.coldStart <= TARGETS.coldStart,
+          noErrors,
+        },
+      ];
+    }),
+  ) as Record<(typeof MODES)[number], Record<keyof typeof TARGETS | 'noErrors', boolean>>;
+
+  const cells = (values: readonly string[], width = 11) => values.map((v) => v.padStart(width)).join('');
+  // NaN: a figure the bench does not take for that server (no cold start or soak for bare+hdrs).
+  const figure = (label: string, pick: (r: (typeof results)[Name]) => string) =>
+    `${label.padEnd(34)}${cells(NAMES.map((n) => pick(results[n]).replace('NaN', '–')))}\n`;
+  const RATIO_COLUMNS = Object.keys(ratios) as (keyof typeof ratios)[];
+  const ratioRow = (label: string, field: keyof typeof TARGETS | 'p50', target: string) => {
+    const mark = (mode: (typeof MODES)[number]) => (field === 'p50' ? '' : verdicts[mode][field] ? 'ok' : 'MISS');
+    return (
+      `${label.padEnd(34)}${cells(
+        RATIO_COLUMNS.map((c) => ratios[c][field].toFixed(3)),
+        12,
+      )}` + `   ${target}${target ? `: ${mark('npm start')}, ${mark('image')}` : ''}\n`
+    );
+  };
+  const load = loadavg();
+  write(
     '\n' +
-      row('', 'service', 'baseline', 'ratio', 'target') +
-      row(
-        'requests/s (median slice)',
-        s.requestsPerSecond.toFixed(0),
-        b.requestsPerSecond.toFixed(0),
-        ratios.throughput.toFixed(3),
-        verdict(verdicts.throughput, `ratio >= ${TARGETS.throughput}`),
-      ) +
-      row('p50 latency, ms', s.p50Ms.toFixed(3), b.p50Ms.toFixed(3), ratios.p50.toFixed(3), '') +
-      row(
-        'p99 latency, ms',
-        s.p99Ms.toFixed(3),
-        b.p99Ms.toFixed(3),
-        ratios.p99.toFixed(3),
-        verdict(verdicts.p99, `ratio <= ${TARGETS.p99}`),
-      ) +
-      row(
-        'errors (all slices)',
-        String(s.errors),
-        String(b.errors),
-        '',
-        verdict(verdicts.noErrors, `0, of ${s.responses} and ${b.responses} responses`),
-      ) +
-      row(
-        'peak RSS (VmHWM), MB',
-        s.peakRssMb.toFixed(1),
-        b.peakRssMb.toFixed(1),
-        (s.peakRssMb / b.peakRssMb).toFixed(3),
-        verdict(verdicts.peakRss, `service <= ${TARGETS.peakRssMb} MB`),
-      ) +
-      row(
-        `cold start to 200, ms (med ${coldStarts})`,
-        s.coldStartMs.toFixed(1),
-        b.coldStartMs.toFixed(1),
-        ratios.coldStart.toFixed(3),
-        verdict(verdicts.coldStart, `ratio <= ${TARGETS.coldStart}`),
-      ) +
-      row('server CPU, % of a core', s.cpuPercent.toFixed(0), b.cpuPercent.toFixed(0), '', '') +
-      row(
-        'server CPU per response, µs',
-        s.cpuUsPerResponse.toFixed(2),
-        b.cpuUsPerResponse.toFixed(2),
-        ratios.cpuPerResponse.toFixed(3),
-        '',
-      ) +
-      row('load generator CPU, %', s.generatorCpuPercent.toFixed(0), b.generatorCpuPercent.toFixed(0), '', '') +
-      row(
-        'error log lines; exit code',
-        `${s.serverErrorLogLines}; ${s.exitCode}`,
-        `${b.serverErrorLogLines}; ${b.exitCode}`,
-        '',
-        '',
-      ),
+      `${''.padEnd(34)}${cells([...NAMES])}\n` +
+      figure('server CPU per response, µs', (r) => r.cpuUsPerResponse.toFixed(2)) +
+      figure('requests/s (median slice)', (r) => r.requestsPerSecond.toFixed(0)) +
+      figure('p50 latency, ms', (r) => r.p50Ms.toFixed(3)) +
+      figure('p99 latency, ms', (r) => r.p99Ms.toFixed(3)) +
+      figure(`peak RSS, MB (after ${soakSeconds} s soak)`, (r) => r.peakRssMb.toFixed(1)) +
+      figure(`cold start to 200, ms (median ${coldStarts})`, (r) => r.coldStartMs.toFixed(1)) +
+      figure('CPU per response in the soak, µs', (r) => r.soakCpuUsPerResponse.toFixed(2)) +
+      figure('server CPU, % of a core', (r) => r.cpuPercent.toFixed(0)) +
+      figure('wrk CPU, % of a core', (r) => r.generatorCpuPercent.toFixed(0)) +
+      figure('errors', (r) => String(r.errors)) +
+      figure('responses', (r) => String(r.responses)) +
+      figure('error log lines; exit code', (r) => `${r.serverErrorLogLines}; ${r.exitCode}`) +
+      '\n' +
+      `${'ratio'.padEnd(34)}${cells(RATIO_COLUMNS, 16)}   target (npm start, image)\n` +
+      ratioRow('CPU efficiency (bare µs / µs)', 'cpuEfficiency', `>= ${TARGETS.cpuEfficiency}`) +
+      ratioRow('throughput', 'throughput', `>= ${TARGETS.throughput}`) +
+      ratioRow('p50 latency', 'p50', '') +
+      ratioRow('p99 latency', 'p99', `<= ${TARGETS.p99}`) +
+      ratioRow('peak RSS', 'peakRss', `<= ${TARGETS.peakRss}`) +
+      ratioRow('cold start', 'coldStart', `<= ${TARGETS.coldStart}`) +
+      `errors: ${noErrors ? 'ok, none' : 'MISS'}; load average at the end ${load.map((l) => l.toFixed(2)).join(' ')}\n`,
   );
 
   mkdirSync(`${ROOT}bench/results`, { recursive: true });
   const file = `bench/results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
   const report = {
-    machine: { ...machine, loadAverageAtEnd: loadavg() },
-    settings: { pairs, sliceSeconds, warmupSeconds, connections, coldStarts, path: PATH, serviceEnv },
+    machine: { ...machine, loadAverageAtEnd: load },
+    settings: { rounds, sliceSeconds, warmupSeconds, soakSeconds, connections, coldStarts, path: PATH, serviceEnv },
+    commands: Object.fromEntries(NAMES.map((n) => [n, CONTENDERS[n].args.join(' ')])),
     targets: TARGETS,
     results,
     ratios,
     verdicts,
     coldStartsMs: cold,
     slices,
+    soaks,
   };
   writeFileSync(`${ROOT}${file}`, `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`\nraw figures: ${file}\n`);
-  if (!Object.values(verdicts).every(Boolean)) process.exitCode = 1;
+  write(`\nraw figures: ${file}\n`);
+  if (!Object.values(verdicts).every((v) => Object.values(v).every(Boolean))) process.exitCode = 1;
 } finally {
-  for (const { server } of [service, baseline]) server.kill();
+  for (const { server } of Object.values(servers)) server.kill();
 }

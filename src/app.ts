@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
-import accepts from '@fastify/accepts';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
+import { pino, type Logger } from 'pino';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { handleFrameworkError, registerErrorHandlers } from './errors.ts';
-import { requestId, setResponseHeaders } from './headers.ts';
+import { LazyRequestLog } from './request-log.ts';
+import { PAGE_HEADERS, requestId, setResponseHeaders } from './headers.ts';
 import { clockRoutes } from './routes/clock.ts';
 import { clockSvgRoutes } from './routes/clock-svg.ts';
 import { mirrorPageRoutes } from './routes/mirror-page.ts';
@@ -16,8 +17,8 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 };
 
 export interface AppOptions {
-  /** Fastify's logger setting: false (the default, for tests) or pino options. */
-  readonly logger?: FastifyServerOptions['logger'];
+  /** Where the service logs (server.ts makes it from the config). @default silent, for tests */
+  readonly log?: Logger;
   /** Log every request, not only errors. @default false */
   readonly logRequests?: boolean;
   readonly keepAliveTimeoutMs?: number;
@@ -29,10 +30,18 @@ export interface AppOptions {
 
 /** Builds the service without listening: tests call `inject()`, server.ts calls `listen()`. */
 export async function buildApp(options: AppOptions = {}) {
+  const log: FastifyBaseLogger = options.log ?? pino({ level: 'silent' });
+  const logRequests = options.logRequests ?? false;
   const app = Fastify({
-    logger: options.logger ?? false,
+    // Fastify's logger makes a child logger for every request and listens for the end of every response, to time
+    // it: 2–4 µs of CPU per answer, 15–20 % of the whole (docs/performance.md). It gets the logger only when every
+    // request is to be logged; otherwise request.log makes its child on first use, and the app logs the listening
+    // address itself.
+    ...(logRequests
+      ? { loggerInstance: log }
+      : { childLoggerFactory: (_none, bindings) => new LazyRequestLog(log, bindings) }),
     logController: new LogController({
-      disableRequestLogging: !(options.logRequests ?? false),
+      disableRequestLogging: !logRequests,
       requestIdLogLabel: 'requestId',
     }),
     genReqId: requestId,
@@ -50,18 +59,38 @@ export async function buildApp(options: AppOptions = {}) {
     schemaController: options.schemaController ?? precompiledSchemas,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.addHook('onRequest', (request, reply, done) => {
-    setResponseHeaders(request, reply);
-    done();
-  });
   registerErrorHandlers(app);
-  await app.register(accepts);
+  if (!logRequests) {
+    // What Fastify's logger would say on listening, in the same words: tools/server-process.ts waits for it.
+    app.addHook('onListen', (done) => {
+      const address = app.server.address();
+      if (address !== null && typeof address !== 'string') {
+        const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+        log.info(`Server listening at http://${host}:${address.port}`);
+      }
+      done();
+    });
+  }
   await registerOpenApi(app, version);
+  // The busiest route sets its headers in its handler, with its answer's: no hook runs for it.
   await app.register(clockRoutes);
-  await app.register(clockSvgRoutes);
-  await app.register(mirrorPageRoutes);
-  await app.register(healthRoutes);
-  await registerDocs(app);
+  await app.register(async (others) => {
+    others.addHook('onRequest', (request, reply, done) => {
+      setResponseHeaders(request, reply);
+      done();
+    });
+    await others.register(healthRoutes);
+    // What a browser renders as a document gets the headers documents need; the API's answers do without them.
+    await others.register(async (pages) => {
+      pages.addHook('onRequest', (_request, reply, done) => {
+        reply.headers(PAGE_HEADERS);
+        done();
+      });
+      await pages.register(clockSvgRoutes);
+      await pages.register(mirrorPageRoutes);
+      await registerDocs(pages);
+    });
+  });
   return app;
 }
 

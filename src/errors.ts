@@ -62,11 +62,13 @@ export function describeError(
 }
 
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  setResponseHeaders(request, reply);
   const { statusCode, message } = describeError(error, request);
   return reply.code(statusCode).send(errorBody(statusCode, message));
 }
 
 export function handleNotFound(request: FastifyRequest, reply: FastifyReply) {
+  setResponseHeaders(request, reply);
   return reply
     .code(404)
     .send(

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { FastifyServerOptions } from 'fastify';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { buildApp, type App } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 
@@ -11,7 +11,7 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 export async function loggerOptions(
   config: Config,
   isTTY = process.stdout.isTTY,
-): Promise<FastifyServerOptions['logger']> {
+): Promise<LoggerOptions & { stream?: DestinationStream }> {
   const options = { level: config.logLevel };
   if (!isTTY) return options;
   try {
@@ -25,6 +25,7 @@ export async function loggerOptions(
 
 export interface RunningServer {
   readonly app: App;
+  readonly log: Logger;
   readonly url: string;
   /** Stops taking connections, lets requests in flight finish, and resolves once every socket is closed. */
   readonly shutdown: () => Promise<void>;
@@ -35,10 +36,12 @@ export interface RunningServer {
  * (with a slow route added, say); it keeps the timeouts it was built with.
  */
 export async function startServer(config: Config, app?: App): Promise<RunningServer> {
+  const { stream, ...options } = await loggerOptions(config);
+  const log = pino(options, stream);
   const server =
     app ??
     (await buildApp({
-      logger: await loggerOptions(config),
+      log,
       logRequests: config.logRequests,
       keepAliveTimeoutMs: config.keepAliveTimeoutMs,
       headersTimeoutMs: config.headersTimeoutMs,
@@ -65,7 +68,7 @@ export async function startServer(config: Config, app?: App): Promise<RunningSer
       // resolves, and after the grace period close every connection, busy or not.
       const sweep = setInterval(closeIdle, 50);
       const deadline = setTimeout(() => {
-        server.log.warn(
+        log.warn(
           { graceMs: config.shutdownTimeoutMs },
           'requests still in flight after the grace period: closing them',
         );
@@ -82,7 +85,7 @@ export async function startServer(config: Config, app?: App): Promise<RunningSer
     })();
     return closing;
   };
-  return { app: server, url, shutdown };
+  return { app: server, log, url, shutdown };
 }
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
@@ -106,14 +109,14 @@ export async function main(
   }
   const running = await startServer(config);
   const onFirstSignal = (signal: NodeJS.Signals) => {
-    running.app.log.info({ signal }, 'shutting down');
+    running.log.info({ signal }, 'shutting down');
     for (const other of SIGNALS) {
       process.off(other, onFirstSignal);
       // A second signal means "now": the operator has stopped waiting.
       process.once(other, () => exit(1));
     }
     void running.shutdown().then(() => {
-      running.app.log.info('shut down cleanly');
+      running.log.info('shut down cleanly');
       exit(0);
     });
   };

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { withApp } from './helpers/app.ts';
 
 /** A pino destination that keeps the parsed JSON lines. */
@@ -19,7 +20,7 @@ function logSink() {
 
 test('a failure inside a handler is a 500 that hides the details, logged as an error with the request id', async (t) => {
   const { lines, stream } = logSink();
-  const app = await withApp(t, { logger: { level: 'info', stream } });
+  const app = await withApp(t, { log: pino({ level: 'info' }, stream) });
   app.get('/boom', () => {
     throw new Error('database password is hunter2');
   });
@@ -40,7 +41,7 @@ test('a failure inside a handler is a 500 that hides the details, logged as an e
 
 test('a bad request is logged at info with the request id and the reason', async (t) => {
   const { lines, stream } = logSink();
-  const app = await withApp(t, { logger: { level: 'info', stream } });
+  const app = await withApp(t, { log: pino({ level: 'info' }, stream) });
   await app.inject({ url: '/clock?mirror_time=13:20', headers: { 'x-request-id': 'req-400' } });
 
   const logged = lines.find((line) => line.requestId === 'req-400');
@@ -52,7 +53,7 @@ test('a bad request is logged at info with the request id and the reason', async
 
 test('by default a successful request writes no log line; LOG_REQUESTS turns them on', async (t) => {
   const quiet = logSink();
-  const app = await withApp(t, { logger: { level: 'info', stream: quiet.stream } });
+  const app = await withApp(t, { log: pino({ level: 'info' }, quiet.stream) });
   await app.inject({ url: '/clock?mirror_time=12:22' });
   assert.deepEqual(
     quiet.lines.filter((line) => 'requestId' in line),
@@ -60,7 +61,7 @@ test('by default a successful request writes no log line; LOG_REQUESTS turns the
   );
 
   const chatty = logSink();
-  const verbose = await withApp(t, { logger: { level: 'info', stream: chatty.stream }, logRequests: true });
+  const verbose = await withApp(t, { log: pino({ level: 'info' }, chatty.stream), logRequests: true });
   await verbose.inject({ url: '/clock?mirror_time=12:22', headers: { 'x-request-id': 'req-200' } });
   const completed = chatty.lines.find((line) => line.msg === 'request completed');
   assert.ok(completed);

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CLOCK_VIEWS, clockFace, type ClockView } from '../clock-face.ts';
 import { parseTime } from '../mirror.ts';
+import { matchesEtag } from '../headers.ts';
 import { BadQuery, timeParameter } from './schemas.ts';
 
 export const SVG_TYPE = 'image/svg+xml';
@@ -35,15 +36,6 @@ const CACHE_HEADERS = {
   etag: Type.String({ description: 'A hash of the picture: send it back in If-None-Match.' }),
   'cache-control': Type.String({ examples: [SVG_CACHE_CONTROL] }),
 };
-
-/** Whether an If-None-Match header names this ETag (weakly compared, as RFC 9110 asks for GET). */
-function matches(ifNoneMatch: string | undefined, etag: string): boolean {
-  if (ifNoneMatch === undefined) return false;
-  return ifNoneMatch.split(',').some((tag) => {
-    const trimmed = tag.trim();
-    return trimmed === '*' || trimmed.replace(/^W\//, '') === etag;
-  });
-}
 
 export const clockSvgRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -82,7 +74,7 @@ export const clockSvgRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const etag = `"${createHash('sha256').update(svg).digest('base64url').slice(0, 22)}"`;
       void reply.header('etag', etag).header('cache-control', SVG_CACHE_CONTROL);
       // No body at all, not the JSON `null` that the documented 304 schema would serialise.
-      if (matches(request.headers['if-none-match'], etag)) return reply.code(304).send(undefined as never);
+      if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send(undefined as never);
       return reply.type(`${SVG_TYPE}; charset=utf-8`).send(svg);
     },
   );

@@ -2,7 +2,7 @@ import { before, suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { withApp } from '../helpers/app.ts';
-import { SECURITY_HEADERS } from '../../src/headers.ts';
+import { PAGE_HEADERS } from '../../src/headers.ts';
 import { angleBetween, drawnHands, isWellFormedXml } from '../helpers/clock-geometry.ts';
 
 const app = await withApp();
@@ -37,7 +37,7 @@ suite('GET /clock.svg', () => {
 
   test('keeps the security headers of every answer', async () => {
     const response = await get('/clock.svg?time=12:22');
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) assert.equal(response.headers[name], value, name);
+    for (const [name, value] of Object.entries(PAGE_HEADERS)) assert.equal(response.headers[name], value, name);
   });
 });
 

@@ -4,7 +4,7 @@ import { Script } from 'node:vm';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withApp } from '../helpers/app.ts';
-import { SECURITY_HEADERS } from '../../src/headers.ts';
+import { PAGE_HEADERS } from '../../src/headers.ts';
 import { ROOT } from '../../tools/root.ts';
 import { angleBetween, drawnHands, type DrawnHands, isWellFormedXml } from '../helpers/clock-geometry.ts';
 
@@ -92,7 +92,7 @@ suite('GET /mirror without JavaScript', () => {
     assert.deepEqual(response.body.match(/<script[^>]*>/g), ['<script src="/mirror.js" defer>']);
     assert.doesNotMatch(response.body, /<script[^>]*>[^<]/);
     assert.doesNotMatch(response.body, /\son[a-z]+=/i);
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) assert.equal(response.headers[name], value, name);
+    for (const [name, value] of Object.entries(PAGE_HEADERS)) assert.equal(response.headers[name], value, name);
   });
 });
 
