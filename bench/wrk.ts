@@ -9,18 +9,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { ROOT } from '../tools/root.ts';
+import type { LoadResult } from './load.ts';
 
-export interface WrkResult {
-  readonly seconds: number;
-  readonly responses: number;
-  readonly requestsPerSecond: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  /** Socket errors, timeouts, and answers other than a 200 with the expected body, added up. */
-  readonly errors: number;
-  /** wrk's own CPU time as a share of one core: near 100 % means it, not the server, is the limit. */
-  readonly generatorCpuPercent: number;
-}
+/** What a slice of load measures, as the reliability tests' autocannon load reports it; wrk counts no status codes. */
+export type WrkResult = Omit<LoadResult, 'statusCodes'>;
 
 export function wrkInstalled(): boolean {
   return spawnSync('wrk', ['--version']).error === undefined;
