@@ -66,6 +66,10 @@ suite('answers on the wire, from the server as it runs', () => {
   test('the plain-text answer carries the same set', async () => {
     const { headers, body } = parse(await rawGet(port, '/clock?mirror_time=12:22', { accept: 'text/plain' }));
     assert.equal(body, '11:38');
+    assert.deepEqual(
+      Object.keys(headers).sort(),
+      [...Object.keys(API_HEADERS), ...NODE, 'content-length', 'content-type', 'etag', 'vary', 'x-request-id'].sort(),
+    );
     assert.equal(headers['content-type'], 'text/plain; charset=utf-8');
     for (const [name, value] of Object.entries(API_HEADERS)) {
       if (name !== 'cache-control') assert.equal(headers[name], value, name);
