@@ -100,10 +100,9 @@ export function matchesEtag(ifNoneMatch: string | undefined, etag: string): bool
 }
 
 /**
- * An answer depends on the query alone, so browsers and CDNs may keep it. A week, not a year: a release may change
- * how an answer is written, and the ETag makes asking again after a week cheap. No `public`: nothing here needs
- * authorisation, so shared caches may store the answer without it. Vary: the same URL answers JSON or plain text by
- * the Accept header, and a cache must not hand one to a caller who asked for the other.
+ * For answers that depend on the query alone (/clock and /clock.svg), so browsers and CDNs may keep them. A week, not
+ * a year: a release may change how an answer is written or drawn, and the ETag makes asking again after a week cheap.
+ * No `public`: nothing here needs authorisation, so shared caches may store the answer without it.
  */
 export const CLOCK_CACHE_CONTROL = 'max-age=604800';
 

@@ -24,6 +24,9 @@ export const PAGE_SCRIPT = buildSync({
   target: 'es2022',
   minify: true,
   legalComments: 'none',
+  // Given here rather than found: the image's build context holds no tsconfig.json, and esbuild would otherwise
+  // bundle a different script there (no "use strict") from the one the tests run.
+  tsconfigRaw: { compilerOptions: { strict: true } },
 })
   .outputFiles.map((output) => output.text)
   .join('');

@@ -3,17 +3,10 @@ import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CLOCK_VIEWS, clockFace, type ClockView } from '../clock-face.ts';
 import { parseTime } from '../mirror.ts';
-import { matchesEtag } from '../headers.ts';
+import { CLOCK_CACHE_CONTROL, matchesEtag } from '../headers.ts';
 import { BadQuery, timeParameter } from './schemas.ts';
 
 export const SVG_TYPE = 'image/svg+xml';
-
-/**
- * The picture is a pure function of the query, so caches may keep it. A week,
- * not a year: a new release may draw the face differently, and the ETag makes
- * checking again after a week cheap.
- */
-export const SVG_CACHE_CONTROL = 'public, max-age=604800';
 
 const DEFAULT_VIEW: ClockView = 'actual';
 
@@ -34,7 +27,7 @@ const ClockSvgQuery = Type.Object(
 
 const CACHE_HEADERS = {
   etag: Type.String({ description: 'A hash of the picture: send it back in If-None-Match.' }),
-  'cache-control': Type.String({ examples: [SVG_CACHE_CONTROL] }),
+  'cache-control': Type.String({ examples: [CLOCK_CACHE_CONTROL] }),
 };
 
 export const clockSvgRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -72,7 +65,7 @@ export const clockSvgRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const svg = clockFace(parseTime(request.query.time)!, request.query.view ?? DEFAULT_VIEW);
       // The same picture for 1:00 and 01:00, so the same tag: hash what is drawn, not what was asked.
       const etag = `"${createHash('sha256').update(svg).digest('base64url').slice(0, 22)}"`;
-      void reply.header('etag', etag).header('cache-control', SVG_CACHE_CONTROL);
+      void reply.header('etag', etag).header('cache-control', CLOCK_CACHE_CONTROL);
       // No body at all, not the JSON `null` that the documented 304 schema would serialise.
       if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send(undefined as never);
       return reply.type(`${SVG_TYPE}; charset=utf-8`).send(svg);

@@ -122,8 +122,8 @@ export const clockRoutes: FastifyPluginAsyncTypebox = async (app) => {
         }
       }
       const answer = answers.get(request.query.mirror_time);
-      setResponseHeaders(request, reply, answer.headers);
       if (matchesEtag(request.headers['if-none-match'], answer.etag)) {
+        setResponseHeaders(request, reply, answer.headers);
         // No body at all, not the JSON `null` that the documented 304 schema would serialise, and no content type.
         void reply
           .removeHeader('content-type')
