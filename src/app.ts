@@ -39,7 +39,7 @@ export async function buildApp(options: AppOptions = {}) {
     // address itself.
     ...(logRequests
       ? { loggerInstance: log }
-      : { childLoggerFactory: (_none, bindings) => new LazyRequestLog(log, bindings) }),
+      : { childLoggerFactory: (_none, bindings, options) => new LazyRequestLog(log, bindings, options) }),
     logController: new LogController({
       disableRequestLogging: !logRequests,
       requestIdLogLabel: 'requestId',
@@ -81,6 +81,7 @@ export async function buildApp(options: AppOptions = {}) {
     });
     await others.register(healthRoutes);
     // What a browser renders as a document gets the headers documents need; the API's answers do without them.
+    // Swagger UI's catch-all route puts /openapi.json and unknown GET paths in this scope too.
     await others.register(async (pages) => {
       pages.addHook('onRequest', (_request, reply, done) => {
         reply.headers(PAGE_HEADERS);

@@ -17,7 +17,8 @@ export const API_HEADERS: Readonly<Record<string, string>> = {
 /**
  * What documents a browser renders need on top of API_HEADERS: HTML pages, Swagger UI and the SVG clock face (an SVG
  * opened on its own is a document that could run script). The CSP is as strict as Swagger UI allows: its scripts are
- * files of our own, but it styles elements inline, hence `style-src 'unsafe-inline'`.
+ * files of our own, but it styles elements inline, as the /mirror page's inlined stylesheet does, hence
+ * `style-src 'unsafe-inline'`.
  */
 export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy': [

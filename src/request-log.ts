@@ -9,15 +9,18 @@ import type { Bindings, ChildLoggerOptions, LevelWithSilentOrString, LogFn } fro
 export class LazyRequestLog implements FastifyBaseLogger {
   readonly #parent: FastifyBaseLogger;
   readonly #bindings: Bindings;
+  /** A route's own logLevel and serializers, which Fastify passes for its child. */
+  readonly #options: ChildLoggerOptions;
   #child: FastifyBaseLogger | undefined;
 
-  constructor(parent: FastifyBaseLogger, bindings: Bindings) {
+  constructor(parent: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions = {}) {
     this.#parent = parent;
     this.#bindings = bindings;
+    this.#options = options;
   }
 
   get #log(): FastifyBaseLogger {
-    return (this.#child ??= this.#parent.child(this.#bindings));
+    return (this.#child ??= this.#parent.child(this.#bindings, this.#options));
   }
 
   get level(): LevelWithSilentOrString {

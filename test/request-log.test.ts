@@ -65,3 +65,15 @@ test('a level set on it applies to this request only', () => {
   assert.equal(requestLog.level, 'error');
   assert.equal(log.level, 'trace');
 });
+
+test("a route's own log level, which Fastify passes as the child's options, applies to the request's log", async () => {
+  const { lines, log } = sink();
+  const requestLog = new LazyRequestLog(log, { requestId: 'r9' }, { level: 'warn' });
+  requestLog.info('hidden');
+  requestLog.warn('shown');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(
+    lines.map((line) => [line.requestId, line.msg]),
+    [['r9', 'shown']],
+  );
+});

@@ -91,7 +91,11 @@ export function stageEnv(stage: Stage, localRoot: string): Record<string, string
   const workdir = instructions(stage, 'WORKDIR').at(-1)!;
   return Object.fromEntries(
     instructions(stage, 'ENV').map((line) => {
-      const [key = '', value = ''] = line.split('=');
+      // `KEY=VALUE`, split at the first `=` only: a value may hold one (NODE_OPTIONS=--max-old-space-size=96).
+      const at = line.indexOf('=');
+      if (at < 0) throw new Error(`ENV ${line}: only the KEY=VALUE form is read`);
+      const key = line.slice(0, at);
+      const value = line.slice(at + 1);
       return [key, value.startsWith(`${workdir}/`) ? join(localRoot, value.slice(workdir.length + 1)) : value];
     }),
   );
