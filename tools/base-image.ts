@@ -4,11 +4,11 @@
  * needed), the Node.js release binary that the `node` devDependency installed, npm 11 from the npm registry, and
  * the user and group `node` 1000:1000 with home /home/node. It carries the official tag under `localhost/node`.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { engineOutput, runEngine, type Engine } from './container-engine.ts';
+import { engineOutput, onPath, runEngine, type Engine } from './container-engine.ts';
 import { readDockerfile } from './dockerfile.ts';
 import { ROOT } from './root.ts';
 
@@ -102,6 +102,30 @@ export async function buildStandIn(
   return name;
 }
 
+/** What building the stand-in needs and this machine lacks, as one line with the fix; undefined if nothing. */
+function standInToolsMissing(): string | undefined {
+  // mmdebstrap's unshare mode maps the root filesystem's ids with newuidmap and newgidmap when not run as root.
+  const tools = process.getuid?.() === 0 ? ['mmdebstrap'] : ['mmdebstrap', 'newuidmap', 'newgidmap'];
+  const missing = tools.filter((tool) => !onPath(tool));
+  if (missing.length === 0) return undefined;
+  return `building the stand-in needs ${missing.join(', ')}: apt-get install mmdebstrap uidmap`;
+}
+
+/**
+ * Why no base image can be had, in one line with the fix, or undefined if one can: the official one is there or can
+ * be pulled, the stand-in is there, or this machine has the tools to build it. Synchronous, for a test's skip.
+ */
+export function baseImageUnavailable(engine: Engine): string | undefined {
+  const missing = standInToolsMissing();
+  if (missing === undefined) return undefined;
+  const official = readDockerfile().stages[0]!.image;
+  const succeeds = (...args: string[]) =>
+    spawnSync(engine.name, [...engine.globalArgs, ...args], { stdio: 'ignore', timeout: 120_000 }).status === 0;
+  if (succeeds('image', 'inspect', official) || succeeds('image', 'inspect', standInName(official))) return undefined;
+  if (succeeds('pull', '--quiet', official)) return undefined;
+  return `${official} cannot be pulled, and ${missing}`;
+}
+
 /**
  * The image to build on: the official one if the engine has it or can pull it, else the stand-in, built the
  * first time. Resolves with its name.
@@ -112,6 +136,8 @@ export async function ensureBaseImage(engine: Engine, options: { inherit?: boole
   const standIn = standInName(official);
   if (await exists(engine, standIn)) return standIn;
   if ((await runEngine(engine, ['pull', '--quiet', official])).code === 0) return official;
+  const missing = standInToolsMissing();
+  if (missing !== undefined) throw new Error(`${official} cannot be pulled, and ${missing}`);
   if (options.inherit) console.log(`${official} cannot be pulled here: building the stand-in ${standIn} once`);
   return buildStandIn(engine, official, options);
 }

@@ -35,7 +35,8 @@ const succeeds = (command: string, args: readonly string[]): boolean => {
   return result.status === 0;
 };
 
-const onPath = (command: string): boolean =>
+/** Whether an executable of that name is on PATH. */
+export const onPath = (command: string): boolean =>
   (process.env.PATH ?? '').split(':').some((dir) => dir !== '' && existsSync(`${dir}/${command}`));
 
 function docker(): Engine {

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBaseImage } from './base-image.ts';
-import { engineOutput, type Engine } from './container-engine.ts';
+import { engineOutput, runEngine, type Engine } from './container-engine.ts';
 import { readDockerfile } from './dockerfile.ts';
 import { ROOT } from './root.ts';
 import type { ContainerSettings } from './task-definition.ts';
@@ -66,9 +66,19 @@ export interface BuiltImage {
   readonly labels: ImageLabels;
 }
 
-/** Builds the Dockerfile on the base image there is, passing the host's CA bundle as a build secret. */
+/** The ID of the image a tag names, or undefined if there is none. */
+async function imageId(engine: Engine, tag: string): Promise<string | undefined> {
+  const result = await runEngine(engine, ['image', 'inspect', '--format', '{{.Id}}', tag]);
+  return result.code === 0 ? result.stdout.trim() : undefined;
+}
+
+/**
+ * Builds the Dockerfile on the base image there is, passing the host's CA bundle as a build secret. When the build
+ * moves the tag to a new image, the previous one (about 270 MB) is removed, so rebuilds leave no untagged images.
+ */
 export async function buildImage(engine: Engine, options: BuildOptions): Promise<BuiltImage> {
   const base = await ensureBaseImage(engine, { inherit: options.inherit });
+  const previous = await imageId(engine, options.tag);
   const official = readDockerfile().stages[0]!.image;
   const labels = imageLabels();
   const secrets = mkdtempSync(join(tmpdir(), 'clock-mirror-build-'));
@@ -104,6 +114,11 @@ export async function buildImage(engine: Engine, options: BuildOptions): Promise
     );
   } finally {
     rmSync(secrets, { recursive: true, force: true });
+  }
+  if (previous !== undefined && previous !== (await imageId(engine, options.tag))) {
+    // Without --force, the engine refuses to remove an image that a container uses or another tag names: then it
+    // stays, and the build has still succeeded.
+    await runEngine(engine, ['image', 'rm', previous]);
   }
   return { tag: options.tag, base, labels };
 }

@@ -12,6 +12,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IMAGE_CONTRACT } from '../../infra/lib/service/image-contract.ts';
+import { baseImageUnavailable } from '../../tools/base-image.ts';
 import { engineOutput, findEngine, runEngine, type Engine } from '../../tools/container-engine.ts';
 import { BUILD_NPMRC, buildImage, hostCaBundle, runArgs, type BuiltImage } from '../../tools/image.ts';
 import { ROOT } from '../../tools/root.ts';
@@ -20,18 +21,24 @@ import { productionContainerSettings, type ContainerSettings } from '../../tools
 /** What /app may weigh: the bundle (about 2 MB), Swagger UI's files, the compile cache, package.json and the SBOM. */
 const APP_BUDGET_BYTES = 8 * 1024 * 1024;
 
-const lookup = findEngine();
+const found = findEngine();
+// An engine that cannot get the Dockerfile's base image cannot build: that is a missing requirement too.
+const baseMissing = 'engine' in found ? baseImageUnavailable(found.engine) : undefined;
+const lookup = baseMissing === undefined ? found : { unavailable: baseMissing };
 const required = process.env.REQUIRE_CONTAINER_ENGINE === '1';
 const skip = 'unavailable' in lookup ? `skipped, ${lookup.unavailable}` : false;
 
 if ('unavailable' in lookup && required) {
-  test('a container engine is available (REQUIRE_CONTAINER_ENGINE=1)', () => {
+  test('a container engine and a base image are available (REQUIRE_CONTAINER_ENGINE=1)', () => {
     assert.fail(lookup.unavailable);
   });
 }
 
-// A tag per checkout: several clones on one machine do not overwrite each other's image.
-const TAG = `localhost/clock-mirror:test-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}`;
+// A tag per checkout: several clones on one machine do not overwrite each other's image. The same hash labels the
+// test's containers, so a run can remove those an interrupted run left.
+const CHECKOUT = createHash('sha256').update(ROOT).digest('hex').slice(0, 12);
+const TAG = `localhost/clock-mirror:test-${CHECKOUT}`;
+const LABEL = `clock-mirror-test=${CHECKOUT}`;
 
 const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   dependencies: Record<string, string>;
@@ -71,6 +78,10 @@ suite('the image, built and run as the task definition says', { skip, timeout: 9
   };
 
   before(async () => {
+    // `docker rm` has no --filter: list the leftovers, then remove them.
+    const leftovers = await engineOutput(engine, ['ps', '--all', '--quiet', '--filter', `label=${LABEL}`]);
+    if (leftovers !== '') await engineOutput(engine, ['rm', '--force', ...leftovers.split(/\s+/)]);
+
     let started = performance.now();
     const building = buildImage(engine, { tag: TAG });
     // Synthesis is synchronous: it runs while the engine builds.
@@ -82,6 +93,10 @@ suite('the image, built and run as the task definition says', { skip, timeout: 9
     container = await engineOutput(engine, [
       'run',
       '--detach',
+      // Removed when it exits; one left running by an interrupted run carries the label, for the next run.
+      '--rm',
+      '--label',
+      LABEL,
       ...runArgs(engine, settings, {
         // Node.js reports on stderr whether V8 accepted the cached code.
         extraEnv: { NODE_DEBUG_NATIVE: 'COMPILE_CACHE' },
@@ -159,6 +174,8 @@ suite('the image, built and run as the task definition says', { skip, timeout: 9
     const result = await runEngine(engine, [
       'run',
       '--rm',
+      '--label',
+      LABEL,
       ...runArgs(engine, settings, {}),
       TAG,
       ...settings.healthCheck,
@@ -293,9 +310,20 @@ suite('the image, built and run as the task definition says', { skip, timeout: 9
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     try {
-      const [idle] = (await once(client.stdout.setEncoding('utf8'), 'data')) as [string];
+      // The first output, unless the exec ends without any (it failed) or hangs: neither may stall the suite.
+      let timer: NodeJS.Timeout | undefined;
+      const idle = await Promise.race([
+        once(client.stdout.setEncoding('utf8'), 'data').then(([data]) => String(data)),
+        once(client, 'exit').then(([code]) => ({ failed: `exited ${code} without printing its idle connections` })),
+        new Promise<{ failed: string }>((resolve) => {
+          timer = setTimeout(() => resolve({ failed: 'printed nothing within 10 s' }), 10_000);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      if (typeof idle !== 'string') assert.fail(`the client in the container (${engine.name} exec) ${idle.failed}`);
       assert.equal(idle.trim(), '1', 'one connection open, idle');
 
+      // The container is removed (--rm) once it exits: read its logs while it is there.
+      const logsBefore = await logs();
       const started = performance.now();
       const waiting = engineOutput(engine, ['wait', container]);
       // What ECS sends at a stop: SIGTERM to PID 1, the init, which passes it to the server.
@@ -303,7 +331,7 @@ suite('the image, built and run as the task definition says', { skip, timeout: 9
       const code = await waiting;
       const elapsed = performance.now() - started;
       t.diagnostic(`SIGTERM to exit ${Math.round(elapsed)} ms`);
-      assert.equal(code, '0', await logs());
+      assert.equal(code, '0', `exit code after SIGTERM; the logs before it:\n${logsBefore}`);
       assert.ok(elapsed < 5000, `${elapsed} ms`);
     } finally {
       client.kill();
