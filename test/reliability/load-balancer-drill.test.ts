@@ -117,21 +117,32 @@ function loadOptions(maxMs: number, overrides: Partial<LoadOptions> = {}): LoadO
   };
 }
 
-/** Starts haproxy and the tasks, and always stops them. */
-async function withStandIn(
-  servers: string[],
-  body: (lb: Haproxy, tasks: ServerProcess[]) => Promise<void>,
-): Promise<void> {
+/** Starts a task through `starter` and records it, so that it is stopped however the scenario ends. */
+type Start = (starter: () => Promise<ServerProcess>) => Promise<ServerProcess>;
+
+/** Starts haproxy and, through `start`, the tasks, and always stops them. */
+async function withStandIn(servers: string[], body: (lb: Haproxy, start: Start) => Promise<void>): Promise<void> {
   const lb = await startHaproxy(HAPROXY!, { settings: S, servers });
   const tasks: ServerProcess[] = [];
+  const starting: Promise<unknown>[] = [];
+  const start: Start = (starter) => {
+    const started = starter().then((task) => {
+      tasks.push(task);
+      return task;
+    });
+    starting.push(started);
+    return started;
+  };
   try {
-    await body(lb, tasks);
+    await body(lb, start);
   } catch (error) {
     const logs = tasks.map((task) => task.output().slice(-1_500)).join('\n---\n');
     throw new Error(`${(error as Error).message}\nhaproxy:\n${lb.output().slice(-2_000)}\ntasks:\n${logs}`, {
       cause: error,
     });
   } finally {
+    // When one of two starts fails, the other may still be under way: wait for it, so that it is stopped too.
+    await Promise.allSettled(starting);
     for (const task of tasks) task.kill();
     await lb.stop();
   }
@@ -150,9 +161,8 @@ const sentBetween = (outcomes: readonly Outcome[], from: number, to = Infinity) 
 
 test('canary: v1 to v2 through 10 % and 100 %, v1 drained then stopped: no request fails, every v1 exits 0', async (t) => {
   if (!needsHaproxy(t)) return;
-  await withStandIn(['v1a', 'v1b', 'v2a', 'v2b'], async (lb, tasks) => {
-    const v1 = await Promise.all([startTask(), startTask()]);
-    tasks.push(...v1);
+  await withStandIn(['v1a', 'v1b', 'v2a', 'v2b'], async (lb, start) => {
+    const v1 = await Promise.all([start(startTask), start(startTask)]);
     await Promise.all([registerHealthy(lb, 'v1a', v1[0], 100, 2), registerHealthy(lb, 'v1b', v1[1], 100, 2)]);
     const expectedMs =
       S.healthCheckIntervalMs * 3 + S.canaryBakeMs + S.deploymentBakeMs + S.deregistrationDelayMs + S.stopTimeoutMs;
@@ -162,8 +172,7 @@ test('canary: v1 to v2 through 10 % and 100 %, v1 drained then stopped: no reque
 
       // ECS starts the new revision and registers it with the other target group, which has no weight yet.
       const deployStart = load.now();
-      const v2 = await Promise.all([startTask(), startTask()]);
-      tasks.push(...v2);
+      const v2 = await Promise.all([start(startTask), start(startTask)]);
       const [healthyA, healthyB] = await Promise.all([
         registerHealthy(lb, 'v2a', v2[0], 0, 2),
         registerHealthy(lb, 'v2b', v2[1], 0, 2),
@@ -234,9 +243,8 @@ test('canary: v1 to v2 through 10 % and 100 %, v1 drained then stopped: no reque
 
 test('bad revision: v2 fails its health check, gets no request, and v1 serves every one', async (t) => {
   if (!needsHaproxy(t)) return;
-  await withStandIn(['v1a', 'v1b', 'v2a', 'v2b'], async (lb, tasks) => {
-    const v1 = await Promise.all([startTask(), startTask()]);
-    tasks.push(...v1);
+  await withStandIn(['v1a', 'v1b', 'v2a', 'v2b'], async (lb, start) => {
+    const v1 = await Promise.all([start(startTask), start(startTask)]);
     await Promise.all([
       registerHealthy(lb, 'v1a', v1[0], 100 - S.canaryPercent, 2),
       registerHealthy(lb, 'v1b', v1[1], 100 - S.canaryPercent, 2),
@@ -246,8 +254,7 @@ test('bad revision: v2 fails its health check, gets no request, and v1 serves ev
     const load = startLoad(lb.url, loadOptions(observeMs * 2 + 20_000));
     try {
       await sleep(S.healthCheckIntervalMs);
-      const v2 = await Promise.all([startBrokenTask(), startBrokenTask()]);
-      tasks.push(...v2);
+      const v2 = await Promise.all([start(startBrokenTask), start(startBrokenTask)]);
       // The worst case: the canary's weight is already on it. ECS moves none before the new tasks are healthy.
       await lb.register('v2a', v2[0].port, weight(S.canaryPercent, 2));
       await lb.register('v2b', v2[1].port, weight(S.canaryPercent, 2));
@@ -290,9 +297,8 @@ test('bad revision: v2 fails its health check, gets no request, and v1 serves ev
 
 test('task killed: SIGKILL mid-load costs at most the requests in flight; the load balancer stops routing there', async (t) => {
   if (!needsHaproxy(t)) return;
-  await withStandIn(['v1a', 'v1b'], async (lb, tasks) => {
-    const v1 = await Promise.all([startTask(), startTask()]);
-    tasks.push(...v1);
+  await withStandIn(['v1a', 'v1b'], async (lb, start) => {
+    const v1 = await Promise.all([start(startTask), start(startTask)]);
     await Promise.all([registerHealthy(lb, 'v1a', v1[0], 100, 2), registerHealthy(lb, 'v1b', v1[1], 100, 2)]);
     const detectMs = S.healthCheckIntervalMs * (S.unhealthyThreshold + 1) + S.healthCheckTimeoutMs;
     const load = startLoad(lb.url, loadOptions(detectMs * 3 + 20_000));
@@ -334,10 +340,9 @@ test('task killed: SIGKILL mid-load costs at most the requests in flight; the lo
 
 test("idle-timeout race: connections idle up to and past the load balancer's idle timeout are reused without a reset or 502", async (t) => {
   if (!needsHaproxy(t)) return;
-  await withStandIn(['v1a'], async (lb, tasks) => {
+  await withStandIn(['v1a'], async (lb, start) => {
     // One target, so that every request after a pause reuses the target connection that sat idle for that pause.
-    const v1 = await startTask();
-    tasks.push(v1);
+    const v1 = await start(startTask);
     await registerHealthy(lb, 'v1a', v1, 100, 1);
     // Two groups of probes pause between requests. "Reuse" lanes pause for 75 % of the idle timeout: the load
     // balancer reuses its client and target connections. "Race" lanes pause until the moment the target closes an
