@@ -316,10 +316,11 @@ test('task killed: SIGKILL mid-load costs at most the requests in flight; the lo
       // In flight on it when it died: sent before its exit was seen, and not yet answered at the signal.
       const inFlight = outcomes.filter((o) => o.sentMs <= deadAt && o.endedMs >= killedAt).length;
       const summary = summarise(outcomes);
-      const afterDown = sentBetween(outcomes, killedAt + downMs).filter((o) => !o.ok).length;
+      // downMs counts from deadAt, where waitFor began: so does the window after the task was marked down.
+      const afterDown = sentBetween(outcomes, deadAt + downMs).filter((o) => !o.ok).length;
       t.diagnostic(
         `${summary.requests} requests, ${summary.failures} failed ${JSON.stringify(summary.failuresBy)} of ` +
-          `${inFlight} in flight at the kill; v1b marked down ${ms(downMs)} after it; in between ` +
+          `${inFlight} in flight at the kill; v1b marked down ${ms(downMs)} after its exit; in between ` +
           `${stat.redispatched} requests met its closed port and were sent to v1a instead`,
       );
       rows.push({
