@@ -6,8 +6,14 @@
  *   npm test           scaled: every duration from the stack times DRILL_SCALE (default 1/50)
  *   npm run drill      DRILL_SCALE=1: the stack's real durations, about 12 minutes
  *
+ * Scaled, the idle-timeout race cannot lose a request: the load balancer's idle timeout shrinks (1200 ms at 1/50), but
+ * a target keeps an idle connection at least 2000 ms (the service's minimum KEEP_ALIVE_TIMEOUT_MS, 1000, plus Node's
+ * keepAliveTimeoutBuffer, 1000, which no scale touches). So the scenario also asserts the rule on the stack's
+ * unscaled values: its KEEP_ALIVE_TIMEOUT_MS exceeds the load balancer's idle timeout.
+ *
  * DRILL_KEEP_ALIVE_TIMEOUT_MS sets the targets' KEEP_ALIVE_TIMEOUT_MS as given (not scaled), instead of the stack's
- * value scaled: below the load balancer's idle timeout, the idle-timeout scenario fails, as it must.
+ * value scaled. Below the load balancer's idle timeout, the race loses requests, as it must, but only with
+ * DRILL_SCALE=1.
  */
 import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -41,18 +47,21 @@ const CHECK_TIMEOUT_FLOOR_MS = 1_000;
 /** Node keeps an idle socket open this much longer than the keep-alive timeout it announces (server.keepAliveTimeoutBuffer). */
 const NODE_KEEP_ALIVE_BUFFER_MS = (createServer() as { keepAliveTimeoutBuffer?: number }).keepAliveTimeoutBuffer ?? 0;
 
+/** The stack's settings as they deploy. */
+let REAL: AlbSettings;
+/** The same, durations times DRILL_SCALE: as the drill runs them. */
 let S: AlbSettings;
 let KEEP_ALIVE_MS: number;
 const rows: { scenario: string; requests: number; failures: number; p99Ms: number; converge: string }[] = [];
 
 before(() => {
   if (HAPROXY === undefined) return;
-  const real = albSettings(process.env.DRILL_ENVIRONMENT ?? 'staging');
-  const short = scaled(real, SCALE);
+  REAL = albSettings(process.env.DRILL_ENVIRONMENT ?? 'staging');
+  const short = scaled(REAL, SCALE);
   S = { ...short, healthCheckTimeoutMs: Math.max(short.healthCheckTimeoutMs, CHECK_TIMEOUT_FLOOR_MS) };
   KEEP_ALIVE_MS = KEEP_ALIVE_OVERRIDE === undefined ? S.keepAliveTimeoutMs : Number(KEEP_ALIVE_OVERRIDE);
   console.log(
-    `load-balancer drill: ${real.environment} Service stack, durations x ${SCALE}: health check ${S.healthCheckPath} ` +
+    `load-balancer drill: ${REAL.environment} Service stack, durations x ${SCALE}: health check ${S.healthCheckPath} ` +
       `every ${S.healthCheckIntervalMs} ms (timeout ${S.healthCheckTimeoutMs} ms${S.healthCheckTimeoutMs > short.healthCheckTimeoutMs ? `, raised from ${short.healthCheckTimeoutMs}` : ''}, healthy ${S.healthyThreshold}, ` +
       `unhealthy ${S.unhealthyThreshold}), deregistration delay ${S.deregistrationDelayMs} ms, idle timeout ` +
       `${S.idleTimeoutMs} ms, targets' keep-alive ${KEEP_ALIVE_MS} ms` +
@@ -341,6 +350,13 @@ test('task killed: SIGKILL mid-load costs at most the requests in flight; the lo
 
 test("idle-timeout race: connections idle up to and past the load balancer's idle timeout are reused without a reset or 502", async (t) => {
   if (!needsHaproxy(t)) return;
+  // The rule the race shows at DRILL_SCALE=1, on the values that deploy: the load balancer closes an idle target
+  // connection before the target does, so no request is sent on a connection the target is closing.
+  assert.ok(
+    REAL.keepAliveTimeoutMs > REAL.idleTimeoutMs,
+    `the stack's KEEP_ALIVE_TIMEOUT_MS (${REAL.keepAliveTimeoutMs} ms) must exceed the load balancer's idle timeout ` +
+      `(${REAL.idleTimeoutMs} ms)`,
+  );
   await withStandIn(['v1a'], async (lb, start) => {
     // One target, so that every request after a pause reuses the target connection that sat idle for that pause.
     const v1 = await start(startTask);
