@@ -4,7 +4,7 @@
  * from a client that keeps its connections alive. docs/reliability.md explains the drill and the stand-in's limits.
  *
  *   npm test           scaled: every duration from the stack times DRILL_SCALE (default 1/50)
- *   npm run drill      DRILL_SCALE=1: the stack's real durations, about 12 minutes
+ *   npm run drill      DRILL_SCALE=1: the stack's real durations, about 28 minutes
  *
  * Scaled, the idle-timeout race cannot lose a request: the load balancer's idle timeout shrinks (1200 ms at 1/50), but
  * a target keeps an idle connection at least 2000 ms (the service's minimum KEEP_ALIVE_TIMEOUT_MS, 1000, plus Node's
