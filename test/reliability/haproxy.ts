@@ -157,15 +157,23 @@ export async function startHaproxy(binary: string, options: HaproxyOptions): Pro
     });
 
   const started = performance.now();
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`haproxy exited (${child.exitCode}):\n${output}\n${config}`);
-    try {
-      await command('show info');
-      break;
-    } catch {
-      if (performance.now() - started > 5_000) throw new Error(`haproxy did not open its socket:\n${output}`);
-      await sleep(20);
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`haproxy exited (${child.exitCode}):\n${output}\n${config}`);
+      try {
+        await command('show info');
+        break;
+      } catch {
+        if (performance.now() - started > 5_000) throw new Error(`haproxy did not open its socket:\n${output}`);
+        await sleep(20);
+      }
     }
+  } catch (error) {
+    // The caller gets no handle to stop it with: a running haproxy and its pipes would keep the test process alive.
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+    rmSync(folder, { recursive: true, force: true });
+    throw error;
   }
 
   const stats = async () => {
