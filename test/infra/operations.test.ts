@@ -308,9 +308,18 @@ suite('WAF web ACL', () => {
     });
   });
 
-  test('logs to an aws-waf-logs- log group with the environment retention', () => {
+  test('logs to an aws-waf-logs- log group named anew at each stack creation, with the environment retention', () => {
     const [logsId, logGroup] = find(staging, 'AWS::Logs::LogGroup', 'WebAclLogs');
-    assert.match(logGroup.Properties!.LogGroupName as string, /^aws-waf-logs-/);
+    // The stack id's last part, its UUID: a group retained from a destroyed stack cannot block the next one.
+    assert.deepEqual(logGroup.Properties!.LogGroupName, {
+      'Fn::Join': [
+        '',
+        [
+          `aws-waf-logs-${webAcl(staging).Name as string}-`,
+          { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] },
+        ],
+      ],
+    });
     assert.equal(logGroup.Properties!.RetentionInDays, 14);
     const [, productionLogs] = find(production, 'AWS::Logs::LogGroup', 'WebAclLogs');
     assert.equal(productionLogs.Properties!.RetentionInDays, 365);

@@ -114,7 +114,8 @@ suite('Deploy: cdk deploy with the Build stage tag, then the service URL for Smo
 
   /**
    * `npx` that records its arguments and writes the outputs file as `cdk deploy --outputs-file` does; as
-   * `cdk drift --fail` it keeps the profile it was given and answers as DRIFT says: clean, drifted or missing.
+   * `cdk drift --fail` it keeps the profile it was given and answers as DRIFT says: clean, drifted (printing
+   * DRIFT_REPORT), missing or denied.
    */
   function npxStub(outputs: unknown): string {
     const bin = folder('bin');
@@ -127,7 +128,7 @@ if (args[1] === 'drift') {
   fs.writeFileSync('drift-args.json', JSON.stringify(args));
   fs.writeFileSync('drift-config', fs.readFileSync(process.env.AWS_CONFIG_FILE));
   const drift = process.env.DRIFT ?? 'clean';
-  if (drift === 'drifted') { console.log('Modified Resources\\n[~] AWS::ECS::Service App/Service'); process.exit(1); }
+  if (drift === 'drifted') { console.log(process.env.DRIFT_REPORT); process.exit(1); }
   if (drift === 'missing') { console.error('Stack with id ClockMirror-Staging-Network does not exist'); process.exit(1); }
   if (drift === 'denied') { console.error('AccessDenied: not authorized to perform: sts:AssumeRole'); process.exit(1); }
   console.log('No drift detected');
@@ -148,6 +149,26 @@ fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
     return cwd;
   }
   const ROLE = 'arn:aws:iam::123456789012:role/cdk-hnb659fds-lookup-role-123456789012-eu-west-1';
+  const RULE =
+    '[~] AWS::ElasticLoadBalancingV2::ListenerRule LoadBalancer/ProductionRule LoadBalancerProductionRule1971DB67';
+  /** A property difference as the pinned CLI's DriftFormatter prints it: the path, then the old and new values. */
+  const change = (path: string, from: string, to: string, last = false) =>
+    [` ${last ? '└' : '├'}─ [~] ${path}`, `     ├─ [-] ${from}`, `     └─ [+] ${to}`].join('\n');
+  const WEIGHTS = [
+    change('/Actions/0/ForwardConfig/TargetGroups/0/Weight', '100', '0'),
+    change('/Actions/0/ForwardConfig/TargetGroups/1/Weight', '0', '100', true),
+  ];
+  /** `cdk drift`'s report of one stack with these resource sections, and its closing total. */
+  function driftReport(sections: readonly string[], total: number): string {
+    return [
+      'Stack ClockMirror-Staging-Service',
+      ...sections,
+      '',
+      `${String(total)} resource${total === 1 ? ' has' : 's have'} drifted from their expected configuration`,
+      '',
+      `✨  Number of resources with drift: ${String(total)}`,
+    ].join('\n');
+  }
   const STAGED = {
     'ClockMirror-Staging-Network': {},
     'ClockMirror-Staging-Service': { ServiceUrl: 'https://staging.clock.example.com' },
@@ -223,6 +244,7 @@ fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
       'imageTag=1.4.0-0a1b2c3',
       '--profile',
       'drift-check',
+      '--no-color',
       '--fail',
     ]);
     assert.equal(
@@ -234,14 +256,90 @@ fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
 
   test('drift stops the action before cdk deploy, with a message that says what to do', () => {
     const cwd = deployFolder('drift-found');
-    const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, DRIFT: 'drifted' };
+    const env = {
+      IMAGE_TAG: '1.4.0-0a1b2c3',
+      DRIFT_ROLE_ARN: ROLE,
+      DRIFT: 'drifted',
+      DRIFT_REPORT: driftReport(
+        [
+          'Modified Resources',
+          '[~] AWS::ECS::Service App/Service AppService606B9134',
+          change('/TaskDefinition', 'a', 'b', true),
+        ],
+        1,
+      ),
+    };
     const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED));
     assert.notEqual(run.status, 0);
     assert.match(run.stdout, /\[~\] AWS::ECS::Service App\/Service/);
     assert.match(run.stderr, /DRIFT CHECK FAILED for ClockMirror-Staging-\*: a deployed resource differs/);
+    assert.match(run.stderr, /Undo the manual change, or deploy the merged fix by hand with cdk deploy/);
     assert.match(run.stderr, /Nothing was deployed\./);
     assert.throws(() => readFileSync(join(cwd, 'npx-args.json')));
   });
+
+  test('the weights ECS moved in the production rule are let through, and the deploy goes on', () => {
+    const cwd = deployFolder('drift-weights');
+    const report = driftReport(['Modified Resources', RULE, ...WEIGHTS], 1);
+    const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, DRIFT: 'drifted', DRIFT_REPORT: report };
+    const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED), exportedOf(spec));
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /ignored, ECS moves these weights: \[~\] AWS::ElasticLoadBalancingV2::ListenerRule/);
+    assert.match(run.stdout, /drift in ClockMirror-Staging-\* is only the traffic weights ECS sets: deploying/);
+    assert.equal(JSON.parse(readFileSync(join(cwd, 'npx-args.json'), 'utf8'))[1], 'deploy');
+    assert.deepEqual(run.exported, { SERVICE_URL: 'https://staging.clock.example.com' });
+  });
+
+  /** Drift reports that must stop the deploy even though the production rule's weights are among them. */
+  const STOPPING: Record<string, string> = {
+    'another property of the production rule': driftReport(
+      [
+        'Modified Resources',
+        RULE,
+        WEIGHTS[0]!,
+        change('/Actions/0/ForwardConfig/TargetGroups/1/TargetGroupArn', 'arn:green', 'arn:other', true),
+      ],
+      1,
+    ),
+    'weights of another listener rule': driftReport(
+      ['Modified Resources', RULE.replace(/ProductionRule/g, 'TestRule'), ...WEIGHTS],
+      1,
+    ),
+    'another resource besides the weights': driftReport(
+      [
+        'Modified Resources',
+        RULE,
+        ...WEIGHTS,
+        '[~] AWS::ElasticLoadBalancingV2::TargetGroup LoadBalancer/Blue LoadBalancerBlue2F8A3E0C',
+        change('/HealthCheckPath', '/health', '/', true),
+      ],
+      2,
+    ),
+    'a deleted resource besides the weights': driftReport(
+      [
+        'Modified Resources',
+        RULE,
+        ...WEIGHTS,
+        '',
+        'Deleted Resources',
+        '[-] AWS::SNS::Topic Alarms/Topic AlarmsTopic0B1C',
+      ],
+      2,
+    ),
+    'a production rule drift with no property named': driftReport(['Modified Resources', RULE], 1),
+    'a total that does not match the resources read': driftReport(['Modified Resources', RULE, ...WEIGHTS], 2),
+    'a report without its total (a stack not checked)': ['Modified Resources', RULE, ...WEIGHTS].join('\n'),
+  };
+  for (const [name, report] of Object.entries(STOPPING)) {
+    test(`drift stops the deploy: ${name}`, () => {
+      const cwd = deployFolder('drift-stops');
+      const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, DRIFT: 'drifted', DRIFT_REPORT: report };
+      const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED));
+      assert.notEqual(run.status, 0);
+      assert.match(run.stderr, /DRIFT CHECK FAILED for ClockMirror-Staging-\*/);
+      assert.throws(() => readFileSync(join(cwd, 'npx-args.json')));
+    });
+  }
 
   test('a drift check that cannot run stops the deploy too', () => {
     const cwd = deployFolder('drift-denied');

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Fn, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -128,8 +128,10 @@ export class WebAcl extends Construct {
     });
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
-      // WAF delivers only to log groups whose name starts with aws-waf-logs-.
-      logGroupName: `aws-waf-logs-${name}`,
+      // WAF delivers only to log groups whose name starts with aws-waf-logs-. The stack id's UUID makes the name
+      // new at each creation of the stack: a retained group from a destroyed one would otherwise block the redeploy
+      // ("already exists"). 13 + 100 + 1 + 36 characters, well within the 512 a log group name may have.
+      logGroupName: `aws-waf-logs-${name}-${Fn.select(2, Fn.split('/', Stack.of(this).stackId))}`,
       retention: props.logRetention,
       removalPolicy: props.logRemovalPolicy,
       encryptionKey: props.logKey,
