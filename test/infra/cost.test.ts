@@ -68,6 +68,8 @@ suite('cost estimate follows the templates', () => {
     // rate(5 minutes) over 730 hours.
     assert.match(lineOf('staging', /^Synthetics/).detail, /^8760 runs × \$0\.0012 per canary run/);
     assert.equal(lineOf('staging', /^WAF \(/).item, 'WAF (5 rules)');
+    // The WAF's log group, found through its logging configuration, is billed as vended logs, not as container logs.
+    assert.match(lineOf('staging', /^WAF logs$/).detail, /^1\.50 GB × \$0\.57 per GB of vended logs/);
     assert.match(lineOf('staging', /^CloudWatch dashboards$/).detail, /^1 × \$3 per dashboard-month$/);
     assert.match(lineOf('staging', /^Public IPv4/).detail, /^2190 address-h/);
     const { lines, totalUsd } = estimate('staging');

@@ -116,11 +116,13 @@ export function estimateEnvironment(
     line('CloudWatch dashboards', term(resources(templates, 'AWS::CloudWatch::Dashboard').length, 'dashboardMonth')),
   );
 
-  const isWafLogs = (r: { Properties?: Record<string, unknown> }) =>
-    typeof r.Properties?.LogGroupName === 'string' && r.Properties.LogGroupName.startsWith('aws-waf-logs-');
-  const serviceLogGroups = resources([stacks.service], 'AWS::Logs::LogGroup');
-  const wafLogGroups = serviceLogGroups.filter(isWafLogs);
-  const appGroups = serviceLogGroups.filter((r) => !isWafLogs(r));
+  // The log groups a WAF logging configuration delivers to, found by reference: their names are built at deploy time.
+  const wafDestinations = JSON.stringify(resources([stacks.service], 'AWS::WAFv2::LoggingConfiguration'));
+  const serviceLogGroupIds = Object.entries(stacks.service.Resources ?? {})
+    .filter(([, r]) => r.Type === 'AWS::Logs::LogGroup')
+    .map(([id, r]) => ({ r, waf: wafDestinations.includes(`{"Ref":"${id}"}`) }));
+  const wafLogGroups = serviceLogGroupIds.filter((g) => g.waf).map((g) => g.r);
+  const appGroups = serviceLogGroupIds.filter((g) => !g.waf).map((g) => g.r);
   const flowLogGroups = resources([stacks.network], 'AWS::Logs::LogGroup');
   const flowLogs = resources(templates, 'AWS::EC2::FlowLog').filter((r) => r.Properties?.LogDestinationType !== 's3');
   const webAcls = resources(templates, 'AWS::WAFv2::WebACL');
