@@ -14,7 +14,7 @@
  * and `npm start` fills the same cache on its first run.
  */
 import { cpSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { createRequire, isBuiltin } from 'node:module';
 import { dirname, join } from 'node:path';
 import { StandaloneValidator } from '@fastify/ajv-compiler';
 import { StandaloneSerializer } from '@fastify/fast-json-stringify-compiler';
@@ -48,6 +48,7 @@ await build({
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
   },
   plugins: [
+    builtinsThroughRequire(),
     replaceModule('src/precompiled-schemas.ts', precompiledSchemas),
     replaceModule(
       'src/mirror-page/assets.ts',
@@ -126,6 +127,30 @@ async function compileSchemas(): Promise<string> {
     '  },',
     '};',
   ].join('\n');
+}
+
+/**
+ * An esbuild plugin that takes Node's built-ins through require(), as the bundle's CommonJS code (Fastify, pino)
+ * already does, where our ES modules import them. For an ES import of a built-in, Node builds a module facade that
+ * reads every export, and three of node:http's exports (WebSocket, CloseEvent, MessageEvent) are getters that load
+ * undici and, through it, node:http2 and node:tls: about 20 ms of every start, for code the service never runs
+ * (nodejs/node#59686). test/scripts/build.test.ts holds the started bundle to not loading undici.
+ */
+function builtinsThroughRequire(): Plugin {
+  const namespace = 'built-in through require';
+  return {
+    name: namespace,
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, (args) =>
+        args.kind === 'import-statement' && isBuiltin(args.path) ? { path: args.path, namespace } : undefined,
+      );
+      // esbuild wraps a CommonJS module for an ES import with getters that forward each export, reading none at once.
+      build.onLoad({ filter: /.*/, namespace }, (args) => ({
+        contents: `module.exports = require(${JSON.stringify(args.path)});`,
+        loader: 'js',
+      }));
+    },
+  };
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { after, before, suite, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildApp, type App } from '../../src/app.ts';
@@ -81,6 +82,23 @@ suite('the bundle, against the source', () => {
     const text = readFileSync(join(ROOT, 'dist/server.js'), 'utf8');
     for (const key of ['GET /clock querystring', 'GET /clock 200 application/json', 'HEAD /mirror querystring'])
       assert.ok(text.includes(JSON.stringify(key)), key);
+  });
+
+  test('the started bundle has not loaded undici, which an ES import of node:http would (nodejs/node#59686)', () => {
+    const script = [
+      "const { main } = await import('./dist/server.js');",
+      "const running = await main({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });",
+      'await running.shutdown();',
+      'console.log(JSON.stringify(process.moduleLoadList));',
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const loaded = JSON.parse(run.stdout) as string[];
+    assert.ok(loaded.includes('NativeModule http'), 'the list names the built-ins loaded');
+    assert.deepEqual(
+      loaded.filter((module) => module.includes('undici')),
+      [],
+    );
   });
 
   for (const probe of PROBES) {
