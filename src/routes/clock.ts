@@ -1,4 +1,4 @@
-import accepts from '@fastify/accepts';
+import Negotiator from 'negotiator';
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { quote, solve, type MirrorAnswer } from '../mirror.ts';
@@ -72,9 +72,10 @@ class Memo {
 const JSON_ANSWERS = new Memo((answer) => represent(JSON_TYPE, JSON.stringify(answer)));
 const TEXT_ANSWERS = new Memo((answer) => represent(`${TEXT_TYPE}; charset=utf-8`, answer.actual_time));
 
+/** What /clock can answer in. Negotiator picks the one the Accept header prefers; on a tie, the first. */
+const OFFERED = [JSON_TYPE, TEXT_TYPE];
+
 export const clockRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  // Only this route negotiates; the plugin's decorators stay in its scope.
-  await app.register(accepts);
   app.get(
     '/clock',
     {
@@ -111,7 +112,7 @@ export const clockRoutes: FastifyPluginAsyncTypebox = async (app) => {
       let answers = JSON_ANSWERS;
       // Most callers send no Accept or */*; only negotiate when there is a choice to make.
       if (accept !== undefined && accept !== '*/*') {
-        const type = request.accepts().type([JSON_TYPE, TEXT_TYPE]);
+        const type = new Negotiator(request.raw).mediaType(OFFERED);
         if (type === TEXT_TYPE) answers = TEXT_ANSWERS;
         else if (type !== JSON_TYPE) {
           setResponseHeaders(request, reply);
