@@ -9,9 +9,9 @@
  *   against it. `bare+hdrs`: the same bytes as the service, so the ratio against it is what the framework costs.
  *
  * All four servers run at once on 127.0.0.1, pinned to core 0; wrk (bench/wrk.ts) is pinned to core 1. After a
- * warm-up they take turns in short slices, A B C D A B C D …, because this machine's speed drifts from minute to
- * minute (and other work shares it): every ratio is taken within one round of slices, and the median over rounds is
- * reported. The first figure is CPU time per response, from the server's own user + system time over each slice
+ * warm-up they take turns in short slices, because this machine's speed drifts from minute to minute (and other work
+ * shares it): every ratio is taken within one round of slices, and the median over rounds is reported. The order
+ * turns round every other round, A B C D D C B A …, so that a drift within a round favours no server. The first figure is CPU time per response, from the server's own user + system time over each slice
  * (/proc/<pid>/stat, every thread): it does not depend on how fast the load generator or the neighbours are. Then
  * each server but bare+hdrs carries continuous load for --soak seconds, because V8 grows the young generation after
  * about 20 s of it: peak RSS is VmHWM after that. Prints a table, writes the raw figures to bench/results/, and exits 1
@@ -259,7 +259,7 @@ try {
   for (const name of NAMES) await slice(servers[name], name, warmupSeconds);
   const slices: Slice[] = [];
   for (let i = 0; i < rounds; i++) {
-    for (const name of NAMES) {
+    for (const name of i % 2 === 0 ? NAMES : NAMES.toReversed()) {
       const s = await slice(servers[name], name, sliceSeconds);
       slices.push(s);
       write(
