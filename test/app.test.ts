@@ -60,9 +60,11 @@ suite('GET /clock', () => {
     }
   });
 
-  test('prefers plain text when the client ranks it higher', async () => {
-    const response = await get('/clock?mirror_time=12:22', { accept: 'application/json;q=0.2, text/plain' });
-    assert.equal(response.body, '11:38');
+  test('prefers plain text when the client ranks it higher, or names it first at the same q-value', async () => {
+    for (const accept of ['application/json;q=0.2, text/plain', 'text/plain, application/json', 'text/*, */*;q=0.9']) {
+      const response = await get('/clock?mirror_time=12:22', { accept });
+      assert.equal(response.body, '11:38', accept);
+    }
   });
 
   test('an Accept header that allows neither gets a 406 that says what is offered', async () => {

@@ -72,7 +72,10 @@ class Memo {
 const JSON_ANSWERS = new Memo((answer) => represent(JSON_TYPE, JSON.stringify(answer)));
 const TEXT_ANSWERS = new Memo((answer) => represent(`${TEXT_TYPE}; charset=utf-8`, answer.actual_time));
 
-/** What /clock can answer in. Negotiator picks the one the Accept header prefers; on a tie, the first. */
+/**
+ * What /clock can answer in. Negotiator ranks them by the Accept header: q-value, then how specific the range that
+ * names each is, then the order it names them in. Where all that ties, as for a bare wildcard, JSON comes first.
+ */
 const OFFERED = [JSON_TYPE, TEXT_TYPE];
 
 export const clockRoutes: FastifyPluginAsyncTypebox = async (app) => {
