@@ -11,11 +11,12 @@
  * All four servers run at once on 127.0.0.1, pinned to core 0; wrk (bench/wrk.ts) is pinned to core 1. After a
  * warm-up they take turns in short slices, because this machine's speed drifts from minute to minute (and other work
  * shares it): every ratio is taken within one round of slices, and the median over rounds is reported. The order
- * turns round every other round, A B C D D C B A …, so that a drift within a round favours no server. The first figure is CPU time per response, from the server's own user + system time over each slice
- * (/proc/<pid>/stat, every thread): it does not depend on how fast the load generator or the neighbours are. Then
- * each server but bare+hdrs carries continuous load for --soak seconds, because V8 grows the young generation after
- * about 20 s of it: peak RSS is VmHWM after that. Prints a table, writes the raw figures to bench/results/, and exits 1
- * when a target is missed.
+ * turns round every other round, A B C D D C B A …, so that a drift within a round favours no server. The first
+ * figure is CPU time per response, from the server's own user + system time over each slice (/proc/<pid>/stat,
+ * every thread): it does not depend on how fast the load generator or the neighbours are. Then each server but
+ * bare+hdrs carries continuous load for --soak seconds, because V8 grows the young generation after about 20 s of it:
+ * peak RSS is VmHWM after that. Prints a table, writes the raw figures to bench/results/, and exits 1 when a target is
+ * missed.
  *
  * Options: --rounds N (10), --slice SECONDS (3), --warmup SECONDS (5), --soak SECONDS (60), --connections N (50),
  * --cold-starts N (5), --env KEY=VALUE for the service (repeatable, e.g. --env LOG_REQUESTS=true),
