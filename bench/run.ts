@@ -365,7 +365,7 @@ try {
       figure('p99 latency, ms', (r) => r.p99Ms.toFixed(3)) +
       figure(`peak RSS, MB (after ${soakSeconds} s soak)`, (r) => r.peakRssMb.toFixed(1)) +
       figure(`cold start to 200, ms (median ${coldStarts})`, (r) => r.coldStartMs.toFixed(1)) +
-      figure('CPU per response in the soak, µs', (r) => r.soakCpuUsPerResponse.toFixed(2)) +
+      figure('soak CPU µs/response (not paired)', (r) => r.soakCpuUsPerResponse.toFixed(2)) +
       figure('server CPU, % of a core', (r) => r.cpuPercent.toFixed(0)) +
       figure('wrk CPU, % of a core', (r) => r.generatorCpuPercent.toFixed(0)) +
       figure('errors', (r) => String(r.errors)) +
