@@ -12,8 +12,9 @@
  * so the bench can start it like the service.
  */
 import { createServer, type IncomingMessage } from 'node:http';
-import { API_HEADERS, represent, requestId, type Representation } from '../src/headers.ts';
-import { solve } from '../src/mirror.ts';
+import { API_HEADERS, requestId } from '../src/headers.ts';
+import { represent, type Representation } from '../src/example/representation.ts';
+import { solve } from '../src/example/mirror.ts';
 
 const SERVICE_BYTES = process.env.BASELINE_BYTES === 'service';
 const JSON_TYPE = 'application/json';

@@ -27,7 +27,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { WORKED_EXAMPLES } from '../src/worked-examples.ts';
+import { WORKED_EXAMPLES } from '../src/example/worked-examples.ts';
+import { IDENTITY } from '../src/identity.ts';
 import { execForm, instructions, readDockerfile, stageEnv } from '../tools/dockerfile.ts';
 import { ROOT } from '../tools/root.ts';
 import { startServerProcess, type ServerProcess } from '../tools/server-process.ts';
@@ -239,7 +240,7 @@ const machine = {
   loadAverageAtStart: loadavg(),
 };
 write(
-  `clock-mirror bench: ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, load average ` +
+  `${IDENTITY.slug} bench: ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, load average ` +
     `${machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')}, ` +
     `${pinned ? 'servers on core 0, wrk on core 1' : 'not pinned (no taskset or one core)'}\n` +
     `${rounds} rounds of ${sliceSeconds} s slices at ${connections} connections on GET ${PATH}, after ${warmupSeconds} s ` +

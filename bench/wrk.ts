@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { ROOT } from '../tools/root.ts';
-import type { LoadResult } from './load.ts';
+import type { LoadResult } from '../tools/load.ts';
 
 /** What a slice of load measures, as the reliability tests' autocannon load reports it; wrk counts no status codes. */
 export type WrkResult = Omit<LoadResult, 'statusCodes'>;

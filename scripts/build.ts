@@ -1,13 +1,13 @@
 /**
  * `npm run build`: bundles the service into dist/ for `npm start` and the container image.
  *
- * - Each entry point (the server, the CLI, the container health check) becomes one ES module holding its
- *   dependencies. Loading about 900 small modules from node_modules took about 180 ms of the service's start;
- *   one file takes a fraction of that, and the image needs no node_modules at all.
+ * - Each entry point (the server, the container health check, and the service's own in src/service.ts) becomes one
+ *   ES module holding its dependencies. Loading about 900 small modules from node_modules took about 180 ms of the
+ *   service's start; one file takes a fraction of that, and the image needs no node_modules at all.
  * - The route schemas are compiled here, not at each start (src/precompiled-schemas.ts says why): the app is built
  *   with Fastify's standalone compilers, which hand over each validator's and serialiser's source, and the bundle gets
  *   a generated module holding those functions in place of src/precompiled-schemas.ts.
- * - The /mirror page's stylesheet and browser script are bundled as strings (src/mirror-page/assets.ts says how).
+ * - The service's build-time modules (src/service.ts) are loaded here and bundled as the strings they export.
  * - Swagger UI's browser assets are files it serves, not code, so they are copied to dist/swagger-ui.
  *
  * It starts no server: the image's build stage warms V8's compile cache afterwards (scripts/warm-compile-cache.ts),
@@ -15,12 +15,13 @@
  */
 import { cpSync, rmSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { StandaloneValidator } from '@fastify/ajv-compiler';
 import { StandaloneSerializer } from '@fastify/fast-json-stringify-compiler';
 import { build, type Plugin } from 'esbuild';
 import { buildApp } from '../src/app.ts';
-import { PAGE_SCRIPT, PAGE_STYLE } from '../src/mirror-page/assets.ts';
+import { SERVICE_BUILD, SERVICE_ROUTES } from '../src/service.ts';
 import { ROOT } from '../tools/root.ts';
 
 const DIST = join(ROOT, 'dist');
@@ -30,7 +31,11 @@ const precompiledSchemas = await compileSchemas();
 
 await build({
   absWorkingDir: ROOT,
-  entryPoints: ['src/server.ts', 'src/cli.ts', 'src/healthcheck.ts'],
+  // Each to dist/<its file name>.js, wherever under src/ it is.
+  entryPoints: ['src/server.ts', 'src/healthcheck.ts', ...SERVICE_BUILD.entryPoints].map((entry) => ({
+    in: entry,
+    out: basename(entry, '.ts'),
+  })),
   outdir: 'dist',
   bundle: true,
   platform: 'node',
@@ -50,10 +55,9 @@ await build({
   plugins: [
     builtinsThroughRequire(),
     replaceModule('src/precompiled-schemas.ts', precompiledSchemas),
-    replaceModule(
-      'src/mirror-page/assets.ts',
-      `export const PAGE_STYLE = ${JSON.stringify(PAGE_STYLE)};\nexport const PAGE_SCRIPT = ${JSON.stringify(PAGE_SCRIPT)};`,
-    ),
+    ...(await Promise.all(
+      SERVICE_BUILD.buildTimeModules.map(async (module) => replaceModule(module, await exportedStrings(module))),
+    )),
     // @fastify/static (under Swagger UI) loads glob when it starts, about 6 ms of every start, but calls it only with
     // `wildcard: false`, which nothing here sets. Should anything set it, it fails at start-up, saying so.
     replaceModule(
@@ -86,6 +90,7 @@ function schemaKey(route: {
 async function compileSchemas(): Promise<string> {
   const compiled = { validators: new Map<string, string>(), serializers: new Map<string, string>() };
   const app = await buildApp({
+    routes: SERVICE_ROUTES,
     schemaController: {
       compilersFactory: {
         buildValidator: StandaloneValidator({
@@ -127,6 +132,17 @@ async function compileSchemas(): Promise<string> {
     '  },',
     '};',
   ].join('\n');
+}
+
+/** The source of a module that exports, as constants, the strings that `module` exports once loaded. */
+async function exportedStrings(module: string): Promise<string> {
+  const exported = (await import(pathToFileURL(join(ROOT, module)).href)) as Record<string, unknown>;
+  return Object.entries(exported)
+    .map(([name, value]) => {
+      if (typeof value !== 'string') throw new Error(`${module} exports ${name}, which is not a string`);
+      return `export const ${name} = ${JSON.stringify(value)};`;
+    })
+    .join('\n');
 }
 
 /**

@@ -11,14 +11,15 @@ import packageJson from '../package.json' with { type: 'json' };
 import { ASSUMPTIONS } from '../infra/lib/cost/assumptions.ts';
 import { estimateEnvironment, type Estimate, type TemplateJson } from '../infra/lib/cost/estimate.ts';
 import { PRICES, PRICES_DATE, PRICES_REGION } from '../infra/lib/cost/prices.ts';
-import { APP_ID, addClockMirrorStacks } from '../infra/lib/clock-mirror.ts';
+import { addServiceStacks } from '../infra/lib/service-stacks.ts';
 import { ENVIRONMENTS } from '../infra/lib/environments.ts';
+import { environmentStackName, type EnvironmentPart } from '../infra/lib/names.ts';
 
 function templates(cdkOut: string | undefined): Map<string, { network: TemplateJson; service: TemplateJson }> {
   const found = new Map<string, { network: TemplateJson; service: TemplateJson }>();
   if (cdkOut === undefined) {
     const app = new App({ context: cdkJson.context });
-    const stacks = addClockMirrorStacks(app, { imageTag: packageJson.version });
+    const stacks = addServiceStacks(app, { imageTag: packageJson.version });
     const assembly = app.synth();
     for (const [name, { network, service }] of stacks.environments) {
       found.set(name, {
@@ -29,8 +30,8 @@ function templates(cdkOut: string | undefined): Map<string, { network: TemplateJ
     return found;
   }
   for (const { name, id } of ENVIRONMENTS) {
-    const read = (stack: string) => {
-      const file = join(cdkOut, `${APP_ID}-${id}-${stack}.template.json`);
+    const read = (part: EnvironmentPart) => {
+      const file = join(cdkOut, `${environmentStackName(id, part)}.template.json`);
       if (!existsSync(file)) throw new Error(`${file} is missing: run \`npx cdk synth\` first, or omit the folder`);
       return JSON.parse(readFileSync(file, 'utf8')) as TemplateJson;
     };

@@ -6,8 +6,9 @@ import { spawn } from 'node:child_process';
 import { findEngine } from '../tools/container-engine.ts';
 import { buildImage, runArgs } from '../tools/image.ts';
 import { productionContainerSettings } from '../tools/task-definition.ts';
+import { IDENTITY } from '../src/identity.ts';
 
-const TAG = 'localhost/clock-mirror:local';
+const TAG = `localhost/${IDENTITY.slug}:local`;
 
 const lookup = findEngine();
 if ('unavailable' in lookup) {

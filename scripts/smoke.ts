@@ -1,79 +1,21 @@
 /**
- * Smoke test of a running Clock Mirror: `npm run smoke -- <base-url> [--timeout-ms 5000]`.
- * The pipeline runs it against staging and production after each deploy; `npm test`
- * runs it against a local server. One line per check, then a summary; exit code 0 when
+ * Smoke test of a running service: `npm run smoke -- <base-url> [--timeout-ms 5000]`. It runs the identity's checks
+ * (src/identity.ts), as the synthetic check does. The pipeline runs it against staging and production after each
+ * deploy; `npm test` runs it against a local server. One line per check, then a summary; exit code 0 when
  * every check passed, 1 when one failed, 2 on a usage error.
  */
-import { isDeepStrictEqual, parseArgs } from 'node:util';
-import { WORKED_EXAMPLES } from '../src/worked-examples.ts';
+import { parseArgs } from 'node:util';
+import { IDENTITY, type Check } from '../src/identity.ts';
+import { expectation, verify } from '../tools/post-deploy-checks.ts';
 
 const USAGE = 'usage: npm run smoke -- <base-url> [--timeout-ms <ms>]   e.g. npm run smoke -- http://localhost:8080';
 
-interface Answer {
-  readonly status: number;
-  readonly contentType: string;
-  readonly text: string;
-}
-
-interface Check {
-  readonly path: string;
-  /** What is expected, for the output line. */
-  readonly expect: string;
-  /** Returns undefined when the answer is right, or what is wrong with it. */
-  readonly verify: (answer: Answer) => string | undefined;
-}
+const CHECKS: readonly Check[] = IDENTITY.checks;
 
 function fail(message: string): never {
   console.error(message);
   process.exit(2);
 }
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-const brief = (text: string) => JSON.stringify(text.length > 120 ? `${text.slice(0, 120)}…` : text);
-
-function jsonCheck(path: string, status: number, body: unknown): Check {
-  const expected = JSON.stringify(body);
-  return {
-    path,
-    expect: `${status} ${expected}`,
-    verify: (answer) =>
-      answer.status === status && isDeepStrictEqual(parseJson(answer.text), body)
-        ? undefined
-        : `got ${answer.status} ${brief(answer.text)}`,
-  };
-}
-
-const CHECKS: readonly Check[] = [
-  jsonCheck('/health', 200, { status: 'ok' }),
-  ...WORKED_EXAMPLES.map(([seen, actual]) =>
-    jsonCheck(`/clock?mirror_time=${seen}`, 200, { mirror_time: seen, actual_time: actual }),
-  ),
-  {
-    path: '/clock?mirror_time=13:20',
-    expect: '400 with a JSON message naming mirror_time',
-    verify: (answer) => {
-      const body = parseJson(answer.text) as { message?: unknown } | undefined;
-      return answer.status === 400 && typeof body?.message === 'string' && body.message.includes('mirror_time')
-        ? undefined
-        : `got ${answer.status} ${brief(answer.text)}`;
-    },
-  },
-  {
-    path: '/',
-    expect: '200 Swagger UI (text/html)',
-    verify: (answer) =>
-      answer.status === 200 && answer.contentType.startsWith('text/html') && answer.text.includes('Swagger UI')
-        ? undefined
-        : `got ${answer.status} ${answer.contentType || 'no content type'} ${brief(answer.text)}`,
-  },
-];
 
 function describeError(error: unknown, timeoutMs: number): string {
   if (error instanceof DOMException && error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
@@ -86,10 +28,10 @@ async function run(check: Check, base: string, timeoutMs: number): Promise<strin
     const response = await fetch(base + check.path, {
       signal: AbortSignal.timeout(timeoutMs),
       redirect: 'follow',
-      headers: { 'user-agent': 'clock-mirror-smoke' },
+      headers: { 'user-agent': `${IDENTITY.slug}-smoke` },
     });
     const text = await response.text();
-    return check.verify({ status: response.status, contentType: response.headers.get('content-type') ?? '', text });
+    return verify(check, { status: response.status, contentType: response.headers.get('content-type') ?? '', text });
   } catch (error) {
     return describeError(error, timeoutMs);
   }
@@ -119,10 +61,10 @@ let failed = 0;
 for (const check of CHECKS) {
   const problem = await run(check, base, timeoutMs);
   if (problem === undefined) {
-    console.log(`ok    GET ${check.path} → ${check.expect}`);
+    console.log(`ok    GET ${check.path} → ${expectation(check)}`);
   } else {
     failed += 1;
-    console.log(`FAIL  GET ${check.path}: expected ${check.expect}, ${problem}`);
+    console.log(`FAIL  GET ${check.path}: expected ${expectation(check)}, ${problem}`);
   }
 }
 const elapsed = Math.round(performance.now() - started);

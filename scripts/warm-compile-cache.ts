@@ -1,7 +1,8 @@
 /**
  * Warms V8's compile cache for the bundle: starts `dist/server.js` as the image does, with NODE_COMPILE_CACHE on, asks
- * it one question and stops it, so the code compiled for start-up is on disk in dist/compile-cache. The image ships
- * that folder and sets the same variables (see the Dockerfile); the bundle's compile is then skipped at each start.
+ * its health path (every service has one, so no business route is needed) and stops it, so the code compiled for
+ * start-up is on disk in dist/compile-cache. The image ships that folder and sets the same variables (see the
+ * Dockerfile); the bundle's compile is then skipped at each start.
  *
  * Node.js keys the cache by Node.js release, by V8 settings and by user id, so it must run as the user the service
  * will run as: the Dockerfile's build stage runs it as that user, after `npm run build`.
@@ -9,7 +10,7 @@
  */
 import { chmodSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { WORKED_EXAMPLES } from '../src/worked-examples.ts';
+import { IDENTITY } from '../src/identity.ts';
 import { startServerProcess } from '../tools/server-process.ts';
 
 /**
@@ -32,10 +33,8 @@ export async function warmCompileCache(appDir: string): Promise<void> {
     env: { ...COMPILE_CACHE, NODE_ENV: 'production' },
   });
   try {
-    const [mirrorTime, actualTime] = WORKED_EXAMPLES[0];
-    const body = await (await fetch(`${server.url}/clock?mirror_time=${mirrorTime}`)).json();
-    if (JSON.stringify(body) !== JSON.stringify({ mirror_time: mirrorTime, actual_time: actualTime }))
-      throw new Error(`the bundle answered ${JSON.stringify(body)}`);
+    const response = await fetch(server.url + IDENTITY.healthPath);
+    if (response.status !== 200) throw new Error(`the bundle answered ${response.status} ${await response.text()}`);
     server.child.kill('SIGTERM');
     const { code } = await server.exited;
     if (code !== 0) throw new Error(`dist/server.js exited with ${code} on SIGTERM:\n${server.output()}`);

@@ -1,22 +1,43 @@
 import { readFileSync } from 'node:fs';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import { pino, type Logger } from 'pino';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { handleFrameworkError, registerErrorHandlers } from './errors.ts';
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { EXPECTED, handleFrameworkError, registerErrorHandlers } from './errors.ts';
 import { LazyRequestLog } from './request-log.ts';
-import { PAGE_HEADERS, requestId, setResponseHeaders } from './headers.ts';
-import { clockRoutes } from './routes/clock.ts';
-import { clockSvgRoutes } from './routes/clock-svg.ts';
-import { mirrorPageRoutes } from './routes/mirror-page.ts';
+import { addPageHeaders, requestId, setResponseHeaders } from './headers.ts';
 import { healthRoutes } from './routes/health.ts';
-import { registerDocs, registerOpenApi } from './routes/docs.ts';
+import { registerDocs, registerOpenApi, type OpenApiTag } from './routes/docs.ts';
 import { precompiledSchemas } from './precompiled-schemas.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The route sets the headers every answer carries itself, with setResponseHeaders() or as part of an answer
+     * sent whole, so no hook runs for it: for a hot route. @default false
+     */
+    readonly ownHeaders?: boolean;
+  }
+}
+
+/** What the service adds to the platform: its routes, and the OpenAPI tags they use (src/service.ts). */
+export interface ServiceRoutes {
+  readonly plugin: FastifyPluginAsyncTypebox;
+  readonly tags: readonly OpenApiTag[];
+}
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
 
 export interface AppOptions {
+  /** The service's own routes. @default none: the platform's routes (health, docs) only */
+  readonly routes?: ServiceRoutes;
   /** Where the service logs (server.ts makes it from the config). @default silent, for tests */
   readonly log?: Logger;
   /** Log every request, not only errors. @default false */
@@ -52,8 +73,9 @@ export async function buildApp(options: AppOptions = {}) {
     // default: a client trickling its headers would hold a socket up to 30 s past the timeout. Sweep each second.
     http: { headersTimeout: options.headersTimeoutMs, connectionsCheckingInterval: 1000 },
     ajv: {
-      // Fastify's default strips unknown query parameters silently; we refuse them instead.
-      customOptions: { removeAdditional: false },
+      // Fastify's default strips unknown query parameters silently; we refuse them instead. The EXPECTED keyword
+      // only words error messages.
+      customOptions: { removeAdditional: false, keywords: [EXPECTED] },
     },
     frameworkErrors: handleFrameworkError,
     schemaController: options.schemaController ?? precompiledSchemas,
@@ -71,28 +93,27 @@ export async function buildApp(options: AppOptions = {}) {
       done();
     });
   }
-  await registerOpenApi(app, version);
-  // The busiest route sets its headers in its handler, with its answer's: no hook runs for it.
-  await app.register(clockRoutes);
-  await app.register(async (others) => {
-    others.addHook('onRequest', (request, reply, done) => {
-      setResponseHeaders(request, reply);
-      done();
-    });
-    await others.register(healthRoutes);
-    // What a browser renders as a document gets the headers documents need; the API's answers do without them.
-    // Swagger UI's catch-all route puts /openapi.json and unknown GET paths in this scope too.
-    await others.register(async (pages) => {
-      pages.addHook('onRequest', (_request, reply, done) => {
-        reply.headers(PAGE_HEADERS);
-        done();
-      });
-      await pages.register(clockSvgRoutes);
-      await pages.register(mirrorPageRoutes);
-      await registerDocs(pages);
-    });
+  // Every answer carries the API headers and the request id. The hook is the route's own, not the app's, so that a
+  // route that sets them itself (config.ownHeaders) runs none.
+  app.addHook('onRoute', (route) => {
+    if (route.config?.ownHeaders !== true) route.onRequest = [addResponseHeaders, ...hooks(route.onRequest)];
   });
+  await registerOpenApi(app, version, options.routes?.tags ?? []);
+  await app.register(healthRoutes);
+  // Swagger UI is a set of documents, and its catch-all route puts /openapi.json and unknown GET paths here too.
+  await app.register(async (docs) => {
+    docs.addHook('onRequest', addPageHeaders);
+    await registerDocs(docs);
+  });
+  if (options.routes !== undefined) await app.register(options.routes.plugin);
   return app;
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>;
+
+function addResponseHeaders(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  setResponseHeaders(request, reply);
+  done();
+}
+
+const hooks = <T>(hook: T | T[] | undefined): T[] => (hook === undefined ? [] : Array.isArray(hook) ? hook : [hook]);

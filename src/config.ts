@@ -2,6 +2,7 @@
  * The only module that reads the environment. Every value is parsed and
  * checked here, once, so that a bad setting stops the process before it listens.
  */
+import { IDENTITY } from './identity.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -51,7 +52,7 @@ const HOUR_MS = 3_600_000;
 
 export function loadConfig(env: Env = process.env): Config {
   const config: Config = {
-    port: integer(env, 'PORT', 8080, 0, 65535),
+    port: integer(env, 'PORT', IDENTITY.port, 0, 65535),
     host: env.HOST || '0.0.0.0',
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
     logRequests: oneOf(env, 'LOG_REQUESTS', 'false', ['true', 'false']) === 'true',

@@ -1,7 +1,27 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { invalidTimeMessage, quote, EXPECTED_FORMAT } from './mirror.ts';
 import { setResponseHeaders } from './headers.ts';
+import { quote } from './quote.ts';
+
+/**
+ * A query parameter's schema may say in words what it expects, as `x-expected` (Ajv is told of the keyword in
+ * src/app.ts): every 400 about that parameter ends with it. Without it, the message falls back on the schema's
+ * pattern or type.
+ */
+export const EXPECTED = 'x-expected';
+
+interface ParameterSchema {
+  readonly [EXPECTED]?: string;
+  readonly pattern?: string;
+  readonly type?: string;
+}
+
+function expected(schema: ParameterSchema | undefined): string {
+  if (schema?.[EXPECTED] !== undefined) return `expected ${schema[EXPECTED]}`;
+  if (schema?.pattern !== undefined) return `expected a value matching ${schema.pattern}`;
+  const type = schema?.type ?? 'value';
+  return `expected ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
+}
 
 /** The body of every 4xx and 5xx answer; its schema is ErrorBody (src/routes/schemas.ts). */
 export function errorBody(statusCode: number, message: string) {
@@ -11,22 +31,21 @@ export function errorBody(statusCode: number, message: string) {
 type ValidationIssue = NonNullable<FastifyError['validation']>[number];
 
 /**
- * Turns the schema validator's first complaint into a sentence that names the
- * parameter, the value received and what is expected. Every query parameter
- * in this API is either a time (checked by pattern and length) or one of a
- * list (enum), which is what keeps this short.
+ * Turns the schema validator's first complaint about the query into a sentence that names the parameter, the value
+ * received and what is expected.
  */
 function describe(issue: ValidationIssue, request: FastifyRequest): string {
   const query = (request.query ?? {}) as Record<string, unknown>;
-  const querystring = request.routeOptions.schema?.querystring as { properties?: object } | undefined;
-  const accepted = Object.keys(querystring?.properties ?? {});
+  const querystring = request.routeOptions.schema?.querystring as
+    { properties?: Record<string, ParameterSchema> } | undefined;
+  const properties = querystring?.properties ?? {};
   if (issue.keyword === 'required') {
     const name = String(issue.params.missingProperty);
-    return `${name} is required: ${EXPECTED_FORMAT}`;
+    return `${name} is required: ${expected(properties[name])}`;
   }
   if (issue.keyword === 'additionalProperties') {
     const name = String(issue.params.additionalProperty);
-    return `unknown query parameter ${quote(name)}: expected only ${accepted.join(', ')}`;
+    return `unknown query parameter ${quote(name)}: expected only ${Object.keys(properties).join(', ')}`;
   }
   const name = issue.instancePath.slice(1);
   const value = query[name];
@@ -37,7 +56,7 @@ function describe(issue: ValidationIssue, request: FastifyRequest): string {
     const allowed = (issue.params.allowedValues as unknown[]).join(', ');
     return `${name} ${quote(String(value))} is not valid: expected one of ${allowed}`;
   }
-  return invalidTimeMessage(name, String(value));
+  return `${name} ${quote(String(value))} is not valid: ${expected(properties[name])}`;
 }
 
 /**

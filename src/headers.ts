@@ -1,4 +1,4 @@
-import { hash, randomFillSync } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
@@ -49,9 +49,13 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = {
  */
 export const HSTS_HEADER = { 'strict-transport-security': 'max-age=31536000; includeSubDomains' } as const;
 
-const HSTS_RAW = Object.entries(HSTS_HEADER).flat();
+/** An onRequest hook for the routes whose answers a browser renders as documents: PAGE_HEADERS on top of the rest. */
+export function addPageHeaders(_request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  reply.headers(PAGE_HEADERS);
+  done();
+}
 
-const overHttps = (request: FastifyRequest) => request.headers['x-forwarded-proto'] === 'https';
+export const overHttps = (request: FastifyRequest) => request.headers['x-forwarded-proto'] === 'https';
 
 /** A caller's request id is kept when it is short and plain; anything else could forge or flood log lines. */
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -79,7 +83,7 @@ export function requestId(req: IncomingMessage): string {
 
 /**
  * API_HEADERS (or a set that includes them), the request id, and HSTS where it applies: what every answer carries.
- * The clock's answers call it from their handler; every other route has it in an onRequest hook (src/app.ts).
+ * Every route has it in an onRequest hook (src/app.ts), but one that sends its answer whole and calls it itself.
  */
 export function setResponseHeaders(
   request: FastifyRequest,
@@ -89,56 +93,4 @@ export function setResponseHeaders(
   reply.headers(headers);
   reply.header('x-request-id', request.id);
   if (overHttps(request)) reply.headers(HSTS_HEADER);
-}
-
-/** Whether an If-None-Match header names this ETag (weakly compared, as RFC 9110 asks for GET). */
-export function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
-  if (ifNoneMatch === undefined) return false;
-  return ifNoneMatch.split(',').some((tag) => {
-    const trimmed = tag.trim();
-    return trimmed === '*' || trimmed.replace(/^W\//, '') === etag;
-  });
-}
-
-/**
- * For answers that depend on the query alone (/clock and /clock.svg), so browsers and CDNs may keep them. A week, not
- * a year: a release may change how an answer is written or drawn, and the ETag makes asking again after a week cheap.
- * No `public`: nothing here needs authorisation, so shared caches may store the answer without it.
- */
-export const CLOCK_CACHE_CONTROL = 'max-age=604800';
-
-/** One answer as sent: the body, serialised once, and its headers. */
-export interface Representation {
-  readonly body: string;
-  readonly etag: string;
-  /** API_HEADERS with this Cache-Control, and the ETag, Vary and Content-Type, in one object set at once. */
-  readonly headers: Readonly<Record<string, string>>;
-  /** The same and Content-Length, as Node's writeHead takes them: name, value, name, value. */
-  readonly rawHeaders: readonly string[];
-}
-
-export function represent(contentType: string, body: string): Representation {
-  const etag = `"${hash('sha256', body, 'base64url').slice(0, 6)}"`;
-  const headers = {
-    ...API_HEADERS,
-    'cache-control': CLOCK_CACHE_CONTROL,
-    etag,
-    vary: 'accept',
-    'content-type': contentType,
-  };
-  const rawHeaders = Object.entries({ ...headers, 'content-length': String(Buffer.byteLength(body)) }).flat();
-  return { body, etag, headers, rawHeaders };
-}
-
-/**
- * Sends a representation as a 200, straight through Node's response: it is ready to send, headers and all, and
- * Fastify's send pipeline (parsing the content type, onSend hooks, copying headers) cost about 0.8 µs of the 16 an
- * answer took (docs/performance.md). It also keeps the content type as given: Fastify appends `; charset=utf-8` to
- * a JSON type, which RFC 8259 does not define for JSON and which would cost 15 bytes of every answer.
- */
-export function sendRepresentation(request: FastifyRequest, reply: FastifyReply, answer: Representation): void {
-  const headers = [...answer.rawHeaders, 'x-request-id', request.id];
-  if (overHttps(request)) headers.push(...HSTS_RAW);
-  void reply.hijack();
-  reply.raw.writeHead(200, headers).end(answer.body);
 }

@@ -2,6 +2,8 @@ import type { Socket } from 'node:net';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { buildApp, type App } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { IDENTITY } from './identity.ts';
+import { SERVICE_ROUTES } from './service.ts';
 
 /**
  * JSON lines for machines; colours only for a person at a terminal, and only where pino-pretty (a development
@@ -41,6 +43,7 @@ export async function startServer(config: Config, app?: App): Promise<RunningSer
   const server =
     app ??
     (await buildApp({
+      routes: SERVICE_ROUTES,
       log,
       logRequests: config.logRequests,
       keepAliveTimeoutMs: config.keepAliveTimeoutMs,
@@ -103,7 +106,7 @@ export async function main(
     config = loadConfig(env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`clock-mirror: configuration error: ${error.message}\n`);
+    process.stderr.write(`${IDENTITY.slug}: configuration error: ${error.message}\n`);
     exit(1);
     return undefined;
   }

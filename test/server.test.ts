@@ -7,9 +7,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Writable } from 'node:stream';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
+import { IDENTITY } from '../src/identity.ts';
 import { loggerOptions, main, startServer } from '../src/server.ts';
 import { startServerProcess } from '../tools/server-process.ts';
 import { slowClient } from './helpers/slow-client.ts';
+
+const HEALTH = IDENTITY.healthPath;
 
 /** GET over a given agent; resolves with status, headers and body. */
 function get(url: string, agent: Agent) {
@@ -54,7 +57,7 @@ suite('graceful shutdown, in process', () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 10 });
 
     // An idle keep-alive connection, a silent socket, and a request that will still be running at SIGTERM.
-    assert.equal((await get(`${url}/health`, agent)).status, 200);
+    assert.equal((await get(`${url}${HEALTH}`, agent)).status, 200);
     const silent = await openSocket(port);
     const slow = get(`${url}/slow`, agent);
     await sleep(100);
@@ -62,7 +65,7 @@ suite('graceful shutdown, in process', () => {
     const started = performance.now();
     const closing = shutdown();
     await sleep(20);
-    await assert.rejects(get(`${url}/health`, new Agent()), { code: 'ECONNREFUSED' });
+    await assert.rejects(get(`${url}${HEALTH}`, new Agent()), { code: 'ECONNREFUSED' });
 
     const answer = await slow;
     assert.equal(answer.status, 200);
@@ -88,7 +91,7 @@ suite('graceful shutdown, in process', () => {
     const closing = shutdown();
     await sleep(20);
     // The connection is busy with /slow, so shutdown leaves it open; the next request on it is refused politely.
-    client.socket.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
+    client.socket.write(`GET ${HEALTH} HTTP/1.1\r\nHost: x\r\n\r\n`);
     await closing;
     const received = await client.closed;
     assert.match(received, /^HTTP\/1\.1 200 OK\r\n/);
@@ -115,9 +118,9 @@ suite('the server process, as `npm start` runs it', () => {
   test('answers over a real socket with the service headers', async () => {
     const server = await startServerProcess();
     try {
-      const response = await fetch(`${server.url}/clock?mirror_time=12:22`);
+      const response = await fetch(`${server.url}${HEALTH}`);
       assert.equal(response.status, 200);
-      assert.deepEqual(await response.json(), { mirror_time: '12:22', actual_time: '11:38' });
+      assert.deepEqual(await response.json(), { status: 'ok' });
       assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
       assert.equal(response.headers.get('keep-alive'), 'timeout=65');
     } finally {
@@ -140,7 +143,7 @@ suite('the server process, as `npm start` runs it', () => {
       const server = await startServerProcess();
       const agent = new Agent({ keepAlive: true });
       try {
-        assert.equal((await get(`${server.url}/health`, agent)).status, 200);
+        assert.equal((await get(`${server.url}${HEALTH}`, agent)).status, 200);
         const silent = await openSocket(server.port);
         const started = performance.now();
         server.child.kill(signal);
@@ -180,15 +183,15 @@ suite('the server process, as `npm start` runs it', () => {
   for (const [env, message] of [
     [
       { PORT: 'abc' },
-      'clock-mirror: configuration error: PORT="abc" is invalid: expected a whole number from 0 to 65535\n',
+      `${IDENTITY.slug}: configuration error: PORT="abc" is invalid: expected a whole number from 0 to 65535\n`,
     ],
     [
       { PORT: '70000' },
-      'clock-mirror: configuration error: PORT="70000" is invalid: expected a whole number from 0 to 65535\n',
+      `${IDENTITY.slug}: configuration error: PORT="70000" is invalid: expected a whole number from 0 to 65535\n`,
     ],
     [
       { LOG_LEVEL: 'loud' },
-      'clock-mirror: configuration error: LOG_LEVEL="loud" is invalid: expected one of fatal, error, warn, info, debug, trace, silent\n',
+      `${IDENTITY.slug}: configuration error: LOG_LEVEL="loud" is invalid: expected one of fatal, error, warn, info, debug, trace, silent\n`,
     ],
   ] as const) {
     test(`${Object.keys(env)[0]}=${Object.values(env)[0]} stops the process before it listens, with exit code 1`, async () => {
@@ -212,12 +215,12 @@ suite('main(), in process', () => {
     const exits: number[] = [];
     const running = await main({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' }, (code) => exits.push(code));
     assert.ok(running);
-    assert.equal((await fetch(`${running.url}/health`)).status, 200);
+    assert.equal((await fetch(`${running.url}${HEALTH}`)).status, 200);
 
     process.emit('SIGTERM');
     while (!exits.includes(0)) await sleep(10);
     assert.deepEqual(exits, [0]);
-    await assert.rejects(fetch(`${running.url}/health`));
+    await assert.rejects(fetch(`${running.url}${HEALTH}`));
 
     process.emit('SIGINT');
     process.emit('SIGTERM');
@@ -240,7 +243,7 @@ suite('slow clients', () => {
     const clients = [await slowClient(server.port, 'silent'), await slowClient(server.port, 'trickle', 50)];
     try {
       // Meanwhile everyone else is served.
-      assert.equal((await fetch(`${server.url}/health`)).status, 200);
+      assert.equal((await fetch(`${server.url}${HEALTH}`)).status, 200);
       for (const client of clients) {
         const { ms, received } = await client.cut;
         assert.match(received, /^HTTP\/1\.1 408 Request Timeout\r\n/, client.kind);

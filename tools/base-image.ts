@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { engineOutput, onPath, runEngine, type Engine } from './container-engine.ts';
 import { readDockerfile } from './dockerfile.ts';
 import { ROOT } from './root.ts';
+import { IDENTITY } from '../src/identity.ts';
 
 /** The npm major that the Node.js release bundles. */
 const NPM = 'npm@11';
@@ -56,7 +57,7 @@ export async function buildStandIn(
   if (nodePackage.version !== version) {
     throw new Error(`${official} runs Node.js ${version}, but the node devDependency is ${nodePackage.version}`);
   }
-  const work = mkdtempSync(join(tmpdir(), 'clock-mirror-base-'));
+  const work = mkdtempSync(join(tmpdir(), `${IDENTITY.slug}-base-`));
   try {
     copyFileSync(join(ROOT, 'node_modules/node/bin/node'), join(work, 'node'));
     await run('npm', ['pack', NPM, '--silent', '--pack-destination', work]);

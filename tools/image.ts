@@ -11,6 +11,7 @@ import { engineOutput, runEngine, type Engine } from './container-engine.ts';
 import { readDockerfile } from './dockerfile.ts';
 import { ROOT } from './root.ts';
 import type { ContainerSettings } from './task-definition.ts';
+import { IDENTITY } from '../src/identity.ts';
 
 /** The build secrets' ids in the Dockerfile, and where the npmrc tells npm to find the CA bundle. */
 const CA_SECRET = 'ca';
@@ -81,7 +82,7 @@ export async function buildImage(engine: Engine, options: BuildOptions): Promise
   const previous = await imageId(engine, options.tag);
   const official = readDockerfile().stages[0]!.image;
   const labels = imageLabels();
-  const secrets = mkdtempSync(join(tmpdir(), 'clock-mirror-build-'));
+  const secrets = mkdtempSync(join(tmpdir(), `${IDENTITY.slug}-build-`));
   try {
     const ca = hostCaBundle();
     const secretArgs: string[] = [];

@@ -4,7 +4,7 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import cdkJson from '../cdk.json' with { type: 'json' };
-import { addClockMirrorStacks } from '../infra/lib/clock-mirror.ts';
+import { addServiceStacks } from '../infra/lib/service-stacks.ts';
 import { PRODUCTION } from '../infra/lib/environments.ts';
 
 export interface ContainerSettings {
@@ -47,7 +47,7 @@ function refs(value: unknown): string[] {
 /** Synthesises the production service stack (a few seconds) and returns its container's settings. */
 export function productionContainerSettings(): ContainerSettings {
   const app = new App({ context: cdkJson.context });
-  const stacks = addClockMirrorStacks(app, { imageTag: 'local', environments: [PRODUCTION] });
+  const stacks = addServiceStacks(app, { imageTag: 'local', environments: [PRODUCTION] });
   const stack: Stack = stacks.environments.get(PRODUCTION.name)!.service;
   const template = app.synth().getStackArtifact(stack.artifactId).template as {
     Resources: Record<string, CfnResource>;

@@ -1,23 +1,26 @@
 #!/usr/bin/env node
 /**
- * The CDK app: `npx cdk deploy 'ClockMirror-Staging-*' -c imageTag=1.4.0`. The only place that reads context.
+ * The CDK app: `npx cdk deploy '<id>-Staging-*' -c imageTag=1.4.0`, where <id> is the identity's (src/identity.ts).
+ * The only place that reads context.
  * Without -c imageTag it runs the version in package.json, the semver tag the pipeline pushes, so that
  * `npm run synth` works offline with no arguments.
  */
 import { App } from 'aws-cdk-lib';
 import packageJson from '../../package.json' with { type: 'json' };
 import { addChecks } from '../lib/checks.ts';
-import { APP_ID, addClockMirrorStacks } from '../lib/clock-mirror.ts';
+import { IDENTITY } from '../../src/identity.ts';
 import { REGION } from '../lib/environments.ts';
+import { sharedStackName, stackDescription } from '../lib/names.ts';
 import { PipelineStack } from '../lib/pipeline-stack.ts';
+import { addServiceStacks } from '../lib/service-stacks.ts';
 
 const app = new App();
 const imageTag = (app.node.tryGetContext('imageTag') as string | undefined) ?? packageJson.version;
 
-const stacks = addClockMirrorStacks(app, { imageTag });
+const stacks = addServiceStacks(app, { imageTag });
 
 // The delivery pipeline exists once a CodeConnections connection is named (docs/ci-cd.md):
-// npx cdk deploy ClockMirror-Pipeline -c connectionArn=arn:aws:codeconnections:... -c githubOwner=<owner>
+// npx cdk deploy <id>-Pipeline -c connectionArn=arn:aws:codeconnections:... -c githubOwner=<owner>
 const pipelineContext: Record<string, string> = {};
 for (const key of [
   'connectionArn',
@@ -35,13 +38,15 @@ if (connectionArn !== undefined) {
   if (githubOwner === undefined) {
     throw new Error('-c connectionArn needs -c githubOwner=<the GitHub user or organisation that owns the repository>');
   }
-  new PipelineStack(app, `${APP_ID}-Pipeline`, {
+  new PipelineStack(app, sharedStackName('Pipeline'), {
     env: { region: REGION },
-    description: 'Clock Mirror: the delivery pipeline from a push to production',
+    description: stackDescription('the delivery pipeline from a push to production'),
     repository: stacks.registry.repository,
+    registryStack: stacks.registry,
+    environments: [...stacks.environments.values()],
     connectionArn,
     owner: githubOwner,
-    repo: pipelineContext.githubRepo ?? 'clock-mirror',
+    repo: pipelineContext.githubRepo ?? IDENTITY.githubRepo,
     branch: pipelineContext.githubBranch ?? 'main',
     requireApproval: pipelineContext.requireApproval !== 'false',
     notificationEmail: pipelineContext.notificationEmail,

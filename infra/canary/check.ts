@@ -3,16 +3,11 @@
  * it every 5 minutes (infra/lib/service/synthetic-check.ts bundles it into the canary); `npm run canary -- <url>` runs
  * the same handler here through tools/synthetics-local.
  */
-import { deepStrictEqual } from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import synthetics from 'Synthetics';
 import log from 'SyntheticsLogger';
-
-/** Each request and the exact JSON body it must get, with status 200. */
-export const CHECKS = [
-  { step: 'health', path: '/health', body: { status: 'ok' } },
-  { step: 'clock', path: '/clock?mirror_time=12:22', body: { mirror_time: '12:22', actual_time: '11:38' } },
-] as const;
+import { IDENTITY } from '../../src/identity.ts';
+import { expectation, stepName, verify } from '../../tools/post-deploy-checks.ts';
 
 /** Response bodies above this are not the API's answer; reading no further bounds a misbehaving target. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -27,9 +22,10 @@ export async function handler(): Promise<void> {
   // A per-run id the service logs as requestId: the saved query "one request" finds the canary's own lines.
   const runId = `synthetic-${Date.now().toString(36)}`;
 
-  for (const check of CHECKS) {
+  for (const [index, check] of IDENTITY.checks.entries()) {
+    const step = stepName(check, index);
     await synthetics.executeHttpStep(
-      check.step,
+      step,
       {
         protocol,
         hostname: base.hostname,
@@ -37,26 +33,18 @@ export async function handler(): Promise<void> {
         path: check.path,
         method: 'GET',
         // The WAF's common rule set blocks requests without a User-Agent.
-        headers: {
-          accept: 'application/json',
-          'user-agent': 'clock-mirror-synthetic-check',
-          'x-request-id': `${runId}-${check.step}`,
-        },
+        headers: { 'user-agent': `${IDENTITY.slug}-synthetic-check`, 'x-request-id': `${runId}-${step}` },
         timeout: 10_000,
       },
       async (response) => {
-        const body = await readBody(response);
-        if (response.statusCode !== 200) {
-          throw new Error(`${check.path}: status ${response.statusCode}, expected 200; body: ${body.slice(0, 200)}`);
-        }
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(body);
-        } catch {
-          throw new Error(`${check.path}: the body is not JSON: ${body.slice(0, 200)}`);
-        }
-        deepStrictEqual(parsed, check.body, `${check.path}: answered ${body}, expected ${JSON.stringify(check.body)}`);
-        log.info(`${check.path}: ${body}`);
+        const text = await readBody(response);
+        const problem = verify(check, {
+          status: response.statusCode ?? 0,
+          contentType: response.headers['content-type'] ?? '',
+          text,
+        });
+        if (problem !== undefined) throw new Error(`${check.path}: expected ${expectation(check)}, ${problem}`);
+        log.info(`${check.path}: ${response.statusCode} ${text.slice(0, 200)}`);
       },
     );
   }

@@ -8,7 +8,7 @@ import type { ServiceStackProps } from './service-stack.ts';
 export interface EnvironmentSettings {
   /** Lower case: SSM parameter paths and tags. */
   readonly name: string;
-  /** Title case: stack ids, ClockMirror-<id>-Network and ClockMirror-<id>-Service. */
+  /** Title case: stack ids, <identity id>-<id>-Network and <identity id>-<id>-Service (infra/lib/names.ts). */
   readonly id: string;
   readonly network: Omit<NetworkStackProps, keyof StackProps>;
   readonly service: Omit<ServiceStackProps, keyof StackProps | 'vpc' | 'repository' | 'imageTag' | 'environmentName'>;

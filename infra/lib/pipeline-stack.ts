@@ -15,6 +15,7 @@ import {
   cdkContextArgs,
   deploySpec,
   selfUpdateSpec,
+  sharedStackSpec,
   smokeSpec,
   staticAnalysisSpec,
   unitTestSpec,
@@ -30,10 +31,25 @@ import { acknowledgeControl } from './checks.ts';
 import { allowLogGroupsOfThisAccount, denyGrantsOutsideAwsServices } from './kms.ts';
 import { AUDIT_RETENTION, acknowledgeLogBucket, acknowledgeShortRetention } from './log-storage.ts';
 import { tagDeployedSpec } from './pipeline/tag-deployed.ts';
+import { stackDescription } from './names.ts';
+
+/** One environment as the pipeline deploys it: the app's own stacks, never names of the pipeline's making. */
+export interface PipelineEnvironment {
+  /** Title case, for stage names (Deploy-Staging); lower case, for the image's deployed-<name> tag. */
+  readonly settings: { readonly id: string; readonly name: string };
+  /** Deployed together, `--exclusively`, in dependency order. */
+  readonly network: Stack;
+  /** Its `ServiceUrl` output is the URL the smoke test checks. */
+  readonly service: Stack;
+}
 
 export interface PipelineStackProps extends StackProps {
   /** The image repository: Build pushes to it, the service stacks pull from it. */
   readonly repository: ecr.IRepository;
+  /** The stack that holds the repository: deployed once, before any environment. */
+  readonly registryStack: Stack;
+  /** Deployed in this order; a person approves each after the first, when requireApproval is set. */
+  readonly environments: readonly PipelineEnvironment[];
   /** ARN of a CodeConnections (CodeStar) connection to GitHub, created and confirmed once in the console. */
   readonly connectionArn: string;
   /** GitHub owner (user or organisation) of the repository. */
@@ -42,7 +58,7 @@ export interface PipelineStackProps extends StackProps {
   readonly repo: string;
   /** The branch whose pushes run the pipeline. @default 'main' */
   readonly branch?: string;
-  /** A person approves between Smoke-Staging and Deploy-Production. @default true */
+  /** A person approves each environment after the first (between Smoke-Staging and Deploy-Production). @default true */
   readonly requireApproval?: boolean;
   /** Receives pipeline failures and approval requests. @default a new topic, encrypted with the pipeline's key */
   readonly notificationTopic?: sns.ITopic;
@@ -54,8 +70,6 @@ export interface PipelineStackProps extends StackProps {
    * `imageTag` is the pipeline's to set. @default {}
    */
   readonly cdkContext?: Readonly<Record<string, string>>;
-  /** The app's stack names start with this: `<prefix>-Staging-*`, `<prefix>-Production-Service`. @default 'ClockMirror' */
-  readonly stackNamePrefix?: string;
   /** The qualifier of `cdk bootstrap` in this account and region. @default 'hnb659fds' (CDK's default) */
   readonly bootstrapQualifier?: string;
   /** How long CodeBuild logs are kept: the record of what reached production. @default logs.RetentionDays.ONE_YEAR */
@@ -71,8 +85,8 @@ export const NODE_BUILD_IMAGE = 'public.ecr.aws/docker/library/node:24-bookworm'
 const CONNECTION_ARN = /^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[\w-]+$/;
 
 /**
- * The delivery pipeline: Source → UpdatePipeline → Test → Build → Deploy-Staging →
- * Smoke-Staging → Approve → Deploy-Production → Smoke-Production.
+ * The delivery pipeline: Source → UpdatePipeline (the pipeline, then the Registry) → Test → Build → Deploy-Staging →
+ * Smoke-Staging → Approve → Deploy-Production → Smoke-Production, one Deploy and Smoke pair per environment.
  * Deploys run `cdk deploy` with the image tag Build pushed, so CDK stays the only
  * owner of the task definition.
  */
@@ -92,13 +106,12 @@ export class PipelineStack extends Stack {
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
     validate(props);
-    const prefix = props.stackNamePrefix ?? 'ClockMirror';
     this.contextArgs = cdkContextArgs(props.cdkContext ?? {});
     this.logRetention = props.logRetention ?? AUDIT_RETENTION;
     this.bootstrapQualifier = props.bootstrapQualifier ?? 'hnb659fds';
 
     this.key = new kms.Key(this, 'Key', {
-      description: 'Clock Mirror pipeline: artifacts, build outputs, build logs and notifications',
+      description: stackDescription("the pipeline's artifacts, build outputs, build logs and notifications"),
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -114,7 +127,7 @@ export class PipelineStack extends Stack {
     });
 
     const source = this.addSource(props);
-    this.addSelfUpdate(source.artifact);
+    this.addSelfUpdate(source.artifact, props.registryStack.stackName);
     this.addTest(source.artifact);
     const imageTag = this.addBuild(source, props.repository);
     const smoke = this.project('Smoke', smokeSpec(), { timeout: Duration.minutes(10) });
@@ -126,9 +139,11 @@ export class PipelineStack extends Stack {
       environmentVariables: { REPOSITORY_NAME: { value: props.repository.repositoryName } },
     });
     props.repository.grant(tagDeployed, 'ecr:BatchGetImage', 'ecr:PutImage');
-    this.addEnvironment('Staging', prefix, source.artifact, imageTag, smoke, tagDeployed);
-    if (props.requireApproval ?? true) this.addApproval();
-    this.addEnvironment('Production', prefix, source.artifact, imageTag, smoke, tagDeployed);
+    for (const [index, environment] of props.environments.entries()) {
+      const previous = props.environments[index - 1];
+      if (previous !== undefined && (props.requireApproval ?? true)) this.addApproval(previous, environment);
+      this.addEnvironment(environment, source.artifact, imageTag, smoke, tagDeployed);
+    }
 
     this.grantAssumeBootstrapRoles();
     this.pipeline.notifyOn('Failed', this.notificationTopic, {
@@ -158,15 +173,25 @@ export class PipelineStack extends Stack {
     return { artifact, commitId: action.variables.commitId };
   }
 
-  private addSelfUpdate(source: codepipeline.Artifact): void {
+  /** The pipeline changes itself first; then the Registry, which every environment shares, is deployed once. */
+  private addSelfUpdate(source: codepipeline.Artifact, registryStackName: string): void {
     const project = this.project('SelfUpdate', selfUpdateSpec(this.stackName, this.contextArgs), {
       timeout: Duration.minutes(30),
       npmCache: true,
     });
-    this.deployers.push(project);
+    const registry = this.project('DeployRegistry', sharedStackSpec(registryStackName, this.contextArgs), {
+      timeout: Duration.minutes(30),
+      npmCache: true,
+      environmentVariables: { DRIFT_ROLE_ARN: { value: this.bootstrapRoleArn('lookup') } },
+    });
+    this.deployers.push(project, registry);
+    this.grantAssumeLookupRole(registry);
     this.pipeline.addStage({
       stageName: 'UpdatePipeline',
-      actions: [new actions.CodeBuildAction({ actionName: 'SelfMutate', project, input: source })],
+      actions: [
+        new actions.CodeBuildAction({ actionName: 'SelfMutate', project, input: source }),
+        new actions.CodeBuildAction({ actionName: 'Registry', project: registry, input: source, runOrder: 2 }),
+      ],
     });
   }
 
@@ -232,18 +257,18 @@ export class PipelineStack extends Stack {
   }
 
   private addEnvironment(
-    environment: 'Staging' | 'Production',
-    prefix: string,
+    { settings, network, service }: PipelineEnvironment,
     source: codepipeline.Artifact,
     imageTag: string,
     smoke: codebuild.IProject,
     tagDeployed: codebuild.IProject,
   ): void {
+    const environment = settings.id;
     const project = this.project(
       `Deploy${environment}`,
       deploySpec({
-        stacks: `${prefix}-${environment}-*`,
-        serviceStackName: `${prefix}-${environment}-Service`,
+        stacks: [network.stackName, service.stackName],
+        serviceStackName: service.stackName,
         contextArgs: this.contextArgs,
       }),
       // CloudFormation waits for the canary, its bake time and the rollback alarms.
@@ -254,10 +279,7 @@ export class PipelineStack extends Stack {
       },
     );
     this.deployers.push(project);
-    // `cdk drift` assumes no bootstrap role itself: drift-check.sh runs it as the read-only lookup role.
-    project.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [this.bootstrapRoleArn('lookup')] }),
-    );
+    this.grantAssumeLookupRole(project);
     const deploy = new actions.CodeBuildAction({
       actionName: 'Deploy',
       project,
@@ -282,25 +304,34 @@ export class PipelineStack extends Stack {
           runOrder: 2,
           environmentVariables: {
             IMAGE_TAG: { value: imageTag },
-            DEPLOY_ENVIRONMENT: { value: environment.toLowerCase() },
+            DEPLOY_ENVIRONMENT: { value: settings.name },
           },
         }),
       ],
     });
   }
 
-  private addApproval(): void {
+  /** Before an environment: the one before it runs the new image and passed its smoke test. */
+  private addApproval(previous: PipelineEnvironment, next: PipelineEnvironment): void {
     this.pipeline.addStage({
-      stageName: 'Approve',
+      stageName: `Approve-${next.settings.id}`,
       actions: [
         new actions.ManualApprovalAction({
           actionName: 'Approve',
           notificationTopic: this.notificationTopic,
           additionalInformation:
-            'Staging runs image #{Build.IMAGE_TAG} and passed its smoke test at #{DeployStaging.SERVICE_URL}. Promote it to production?',
+            `${previous.settings.id} runs image #{Build.IMAGE_TAG} and passed its smoke test at ` +
+            `#{Deploy${previous.settings.id}.SERVICE_URL}. Promote it to ${next.settings.name}?`,
         }),
       ],
     });
+  }
+
+  /** `cdk drift` assumes no bootstrap role itself: drift-check.sh runs it as the read-only lookup role. */
+  private grantAssumeLookupRole(project: codebuild.IProject): void {
+    project.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [this.bootstrapRoleArn('lookup')] }),
+    );
   }
 
   /**
@@ -323,7 +354,7 @@ export class PipelineStack extends Stack {
 
   private createTopic(email: string | undefined): sns.Topic {
     const topic = new sns.Topic(this, 'Notifications', {
-      displayName: 'Clock Mirror pipeline',
+      displayName: stackDescription('pipeline notifications'),
       masterKey: this.key,
       enforceSSL: true,
     });
@@ -458,6 +489,7 @@ function localCache(options: { readonly npmCache?: boolean; readonly dockerLayer
 }
 
 function validate(props: PipelineStackProps): void {
+  if (props.environments.length === 0) throw new Error('environments is empty: the pipeline has nothing to deploy');
   if (!Token.isUnresolved(props.connectionArn) && !CONNECTION_ARN.test(props.connectionArn)) {
     throw new Error(
       `connectionArn "${props.connectionArn}" is not a CodeConnections connection ARN: expected arn:aws:codeconnections:<region>:<account>:connection/<id>`,

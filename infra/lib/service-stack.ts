@@ -13,6 +13,7 @@ import { evaluationWindow, METRIC_DELAY, ServiceAlarms } from './service/service
 import { ServiceDashboard } from './service/dashboard.ts';
 import { SyntheticCheck } from './service/synthetic-check.ts';
 import { WebAcl, type WebAclSettings } from './service/web-acl.ts';
+import { parameterPath } from './names.ts';
 
 export interface ServiceStackProps extends StackProps {
   /** From the network stack. */
@@ -147,7 +148,7 @@ export class ServiceStack extends Stack {
     const app = new AppService(this, 'App', {
       vpc: props.vpc,
       image: ecs.ContainerImage.fromEcrRepository(props.repository, props.imageTag),
-      parameterPath: `/clock-mirror/${props.environmentName}`,
+      parameterPath: parameterPath(props.environmentName),
       runtimeConfig: {
         LOG_LEVEL: settings.logLevel,
         LOG_REQUESTS: String(settings.logRequests),

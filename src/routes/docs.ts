@@ -5,27 +5,32 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { IDENTITY } from '../identity.ts';
+
+export interface OpenApiTag {
+  readonly name: string;
+  readonly description: string;
+}
 
 /**
  * Collects every route's schema into one OpenAPI document. Registered before
  * the routes, because it learns of them as they are added.
  */
-export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
+export async function registerOpenApi(
+  app: FastifyInstance,
+  version: string,
+  serviceTags: readonly OpenApiTag[],
+): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: {
-        title: 'Clock Mirror',
+        title: IDENTITY.name,
         version,
-        description:
-          'Peter sees the office clock in a mirror: when it shows 12:22, the real time is 11:38. ' +
-          'This API tells the real time from the mirror time. [See the clocks drawn](/mirror).',
+        description: IDENTITY.description,
         license: { name: 'MIT', identifier: 'MIT' },
       },
-      tags: [
-        { name: 'clock', description: 'The puzzle' },
-        { name: 'operations', description: 'For load balancers and people running the service' },
-      ],
+      tags: [...serviceTags, { name: 'operations', description: 'For load balancers and people running the service' }],
     },
   });
 }

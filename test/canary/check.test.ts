@@ -1,68 +1,65 @@
 import { test, suite, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { listenOnLoopback, runScript } from '../helpers/script-run.ts';
 import { startServerProcess, type ServerProcess } from '../../tools/server-process.ts';
+import { expectation, stepName } from '../../tools/post-deploy-checks.ts';
+import { fakeService } from '../helpers/fake-service.ts';
+import { IDENTITY } from '../../src/identity.ts';
 
 /** Runs the canary's handler as `npm run canary -- <url>` does, through the local Synthetics adapter. */
 const runCanary = (url: string) => runScript('tools/synthetics-local/run.ts', url);
 
 suite('synthetic check (infra/canary/check.ts through tools/synthetics-local)', () => {
+  const steps = IDENTITY.checks.map(stepName);
+  // The last check answered wrongly: every step before it passes.
+  const wrong = IDENTITY.checks.length - 1;
+  const fake = fakeService(IDENTITY.checks, [wrong]);
   let service: ServerProcess;
-  const requests: { url: string; requestId: string; userAgent: string }[] = [];
-  let wrong: Server;
   let wrongUrl: string;
 
   before(async () => {
     service = await startServerProcess({ env: { LOG_REQUESTS: 'true' } });
-    // Right health, right status, but the clock answers the mirrored time itself: the bug the check exists for.
-    wrong = createServer((request, response) => {
-      requests.push({
-        url: request.url ?? '',
-        requestId: String(request.headers['x-request-id']),
-        userAgent: String(request.headers['user-agent']),
-      });
-      response.setHeader('content-type', 'application/json');
-      response.end(
-        request.url === '/health'
-          ? JSON.stringify({ status: 'ok' })
-          : JSON.stringify({ mirror_time: '12:22', actual_time: '12:22' }),
-      );
-    });
-    wrongUrl = await listenOnLoopback(wrong);
+    wrongUrl = await listenOnLoopback(fake.server);
   });
   after(async () => {
     service.kill();
-    wrong.close();
+    fake.server.close();
   });
 
-  test('GIVEN the built service WHEN the check runs THEN both steps pass and the service logs its request ids', async () => {
+  test('GIVEN the built service WHEN the check runs THEN every step passes and the service logs its request ids', async () => {
     const run = await runCanary(service.url);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /Step health PASSED/);
-    assert.match(run.stdout, /Step clock PASSED/);
-    assert.match(run.stdout, /\/clock\?mirror_time=12:22: \{"mirror_time":"12:22","actual_time":"11:38"\}/);
-    assert.match(run.stdout, /^PASSED: health \(\d+ ms\), clock \(\d+ ms\)$/m);
+    for (const step of steps) assert.match(run.stdout, new RegExp(`Step ${step} PASSED`));
+    assert.match(run.stdout, new RegExp(`^PASSED: ${steps.map((step) => `${step} \\(\\d+ ms\\)`).join(', ')}$`, 'm'));
     assert.equal(run.stderr, '');
     // The per-run ids reach the service's log lines, where the saved query finds them.
-    assert.match(service.output(), /"requestId":"synthetic-[0-9a-z]+-clock"/);
+    for (const step of steps) {
+      assert.match(service.output(), new RegExp(`"requestId":"synthetic-[0-9a-z]+-${step}"`));
+    }
   });
 
-  test('GIVEN a server that answers the clock wrongly WHEN the check runs THEN the clock step fails and says why', async () => {
+  test('GIVEN a server that answers one check wrongly WHEN the check runs THEN that step fails and says why', async () => {
     const run = await runCanary(wrongUrl);
     assert.equal(run.code, 1);
-    assert.match(run.stdout, /Step health PASSED/);
-    assert.match(run.stderr, /Step clock FAILED in \d+ ms: \/clock\?mirror_time=12:22: answered/);
-    assert.match(run.stderr, /"actual_time":"12:22"/);
-    assert.deepEqual(
-      requests.map((r) => r.url),
-      ['/health', '/clock?mirror_time=12:22'],
+    for (const step of steps.slice(0, wrong)) assert.match(run.stdout, new RegExp(`Step ${step} PASSED`));
+    const check = IDENTITY.checks[wrong]!;
+    assert.ok(
+      run.stderr.includes(`Step ${steps[wrong]!} FAILED`) &&
+        run.stderr.includes(
+          `${check.path}: expected ${expectation(check)}, got 200 application/json "{\\"wrong\\":true}"`,
+        ),
+      run.stderr,
     );
-    for (const request of requests) {
-      assert.match(request.requestId, /^synthetic-[0-9a-z]+-(health|clock)$/);
-      assert.equal(request.userAgent, 'clock-mirror-synthetic-check');
-    }
+    assert.deepEqual(
+      fake.requests.map((request) => request.path),
+      IDENTITY.checks.map((c) => c.path),
+    );
+    fake.requests.forEach((request, index) => {
+      assert.match(String(request.headers['x-request-id']), new RegExp(`^synthetic-[0-9a-z]+-${steps[index]!}$`));
+      assert.equal(request.headers['user-agent'], `${IDENTITY.slug}-synthetic-check`);
+    });
   });
 
   test('GIVEN nothing listening WHEN the check runs THEN the first step fails with the connection error', async () => {
@@ -72,8 +69,11 @@ suite('synthetic check (infra/canary/check.ts through tools/synthetics-local)', 
     await once(closed, 'close');
     const run = await runCanary(deadUrl);
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /Step health FAILED in \d+ ms: connect ECONNREFUSED 127\.0\.0\.1:\d+/);
-    assert.doesNotMatch(run.stdout, /Executing step: clock/);
+    assert.match(
+      run.stderr,
+      new RegExp(`Step ${steps[0]!} FAILED in \\d+ ms: connect ECONNREFUSED 127\\.0\\.0\\.1:\\d+`),
+    );
+    assert.doesNotMatch(run.stdout, new RegExp(`Executing step: ${steps[1]!}`));
   });
 
   test('without a URL it prints its usage and exits 2', async () => {

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { isHealthy } from '../../src/healthcheck.ts';
 import { ROOT } from '../../tools/root.ts';
+import { IDENTITY } from '../../src/identity.ts';
 
 /** A stand-in server whose /health answers with a chosen status, or never. */
 async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; port: number }> {
@@ -81,7 +82,7 @@ suite('isHealthy', () => {
 suite('dist/healthcheck.js, as the container runs it', () => {
   test('exits 0 when /health on $PORT answers 200', async () => {
     const { server, port } = await listen((request, response) => {
-      response.writeHead(request.url === '/health' ? 200 : 404).end();
+      response.writeHead(request.url === IDENTITY.healthPath ? 200 : 404).end();
     });
     try {
       assert.equal(await runHealthcheck({ PORT: String(port) }), 0);

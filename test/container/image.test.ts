@@ -17,6 +17,8 @@ import { engineOutput, findEngine, runEngine, type Engine } from '../../tools/co
 import { BUILD_NPMRC, buildImage, hostCaBundle, runArgs, type BuiltImage } from '../../tools/image.ts';
 import { ROOT } from '../../tools/root.ts';
 import { productionContainerSettings, type ContainerSettings } from '../../tools/task-definition.ts';
+import { IDENTITY } from '../../src/identity.ts';
+import { verify } from '../../tools/post-deploy-checks.ts';
 
 /** What /app may weigh: the bundle (about 2 MB), Swagger UI's files, the compile cache, package.json and the SBOM. */
 const APP_BUDGET_BYTES = 8 * 1024 * 1024;
@@ -37,8 +39,8 @@ if ('unavailable' in lookup && required) {
 // A tag per checkout: several clones on one machine do not overwrite each other's image. The same hash labels the
 // test's containers, so a run can remove those an interrupted run left.
 const CHECKOUT = createHash('sha256').update(ROOT).digest('hex').slice(0, 12);
-const TAG = `localhost/clock-mirror:test-${CHECKOUT}`;
-const LABEL = `clock-mirror-test=${CHECKOUT}`;
+const TAG = `localhost/${IDENTITY.slug}:test-${CHECKOUT}`;
+const LABEL = `${IDENTITY.slug}-test=${CHECKOUT}`;
 
 const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   dependencies: Record<string, string>;
@@ -136,17 +138,15 @@ suite('the image, built and run as the task definition says', { skip, timeout: 9
     assert.ok(Object.keys(settings.environment).length > 0, 'the SSM parameters become environment variables');
   });
 
-  test('serves /health, /clock and Swagger UI at /', async () => {
-    const health = await get('/health');
-    assert.equal(health.status, 200);
-    assert.deepEqual(JSON.parse(health.body), { status: 'ok' });
-    const clock = await get('/clock?mirror_time=12:22');
-    assert.equal(clock.status, 200);
-    assert.deepEqual(JSON.parse(clock.body), { mirror_time: '12:22', actual_time: '11:38' });
-    const docs = await get('/');
-    assert.equal(docs.status, 200);
-    assert.match(docs.type, /^text\/html/);
-    assert.match(docs.body, /swagger-ui/);
+  test('answers every check of the identity (src/identity.ts), as the deployed service must', async () => {
+    for (const check of IDENTITY.checks) {
+      const answer = await get(check.path);
+      assert.equal(
+        verify(check, { status: answer.status, contentType: answer.type, text: answer.body }),
+        undefined,
+        check.path,
+      );
+    }
   });
 
   test("listens on every interface at the task definition's port, where the load balancer reaches it", async () => {
@@ -256,7 +256,7 @@ suite('the image, built and run as the task definition says', { skip, timeout: 9
   test('no layer holds the CA bundle or the npmrc the build was given', async () => {
     const ca = hostCaBundle();
     const secrets = [Buffer.from(BUILD_NPMRC), ...(ca === undefined ? [] : [readFileSync(ca)])];
-    const saved = mkdtempSync(join(tmpdir(), 'clock-mirror-save-'));
+    const saved = mkdtempSync(join(tmpdir(), `${IDENTITY.slug}-save-`));
     try {
       const archive = join(saved, 'image.tar');
       await engineOutput(engine, ['save', '--output', archive, TAG]);

@@ -8,9 +8,10 @@ import assert from 'node:assert/strict';
 import { fullDiff, ResourceImpact } from '@aws-cdk/cloudformation-diff';
 import { App } from 'aws-cdk-lib';
 import cdkJson from '../../cdk.json' with { type: 'json' };
-import { addClockMirrorStacks } from '../../infra/lib/clock-mirror.ts';
+import { addServiceStacks } from '../../infra/lib/service-stacks.ts';
 import { STAGING, type EnvironmentSettings } from '../../infra/lib/environments.ts';
 import { CERTIFICATE_ARN } from './helpers.ts';
+import { IDENTITY } from '../../src/identity.ts';
 
 type TemplateJson = {
   Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
@@ -46,7 +47,7 @@ const PROTECTED = new Set([
 /** Every stack's template, by stack name, with the app built as infra/bin/app.ts builds it. */
 function synthesise(settings: EnvironmentSettings): Record<string, TemplateJson> {
   const app = new App({ context: cdkJson.context });
-  addClockMirrorStacks(app, { imageTag: '1.2.3', environments: [settings] });
+  addServiceStacks(app, { imageTag: '1.2.3', environments: [settings] });
   return Object.fromEntries(app.synth().stacks.map((stack) => [stack.stackName, stack.template as TemplateJson]));
 }
 
@@ -71,7 +72,7 @@ const withService = (service: Partial<EnvironmentSettings['service']>): Environm
 });
 
 const before = synthesise(STAGING);
-const SERVICE = 'ClockMirror-Staging-Service';
+const SERVICE = `${IDENTITY.id}-Staging-Service`;
 const TASK_DEFINITION_REVISION = [`${SERVICE} AWS::ECS::TaskDefinition WILL_REPLACE`];
 // The production rule moves from the port-80 listener to the new port-443 one; a rule holds no state but the
 // weights, which ECS sets at the next deployment (docs/deploy.md says how to check them).
@@ -159,6 +160,6 @@ suite('change safety: what a user is told to change replaces nothing bound to a 
   test('the diff sees a replacement where there is one', () => {
     // A new VPC CIDR replaces the VPC: the check above would catch a change that did this.
     const after = synthesise({ ...STAGING, network: { ...STAGING.network, cidr: '10.1.0.0/16' } });
-    assert.ok(disruptions(before, after).includes('ClockMirror-Staging-Network AWS::EC2::VPC WILL_REPLACE'));
+    assert.ok(disruptions(before, after).includes(`${IDENTITY.id}-Staging-Network AWS::EC2::VPC WILL_REPLACE`));
   });
 });

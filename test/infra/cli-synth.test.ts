@@ -7,13 +7,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import packageJson from '../../package.json' with { type: 'json' };
 import { ROOT } from '../../tools/root.ts';
+import { IDENTITY } from '../../src/identity.ts';
 
 const STACKS = [
-  'ClockMirror-Registry',
-  'ClockMirror-Staging-Network',
-  'ClockMirror-Staging-Service',
-  'ClockMirror-Production-Network',
-  'ClockMirror-Production-Service',
+  `${IDENTITY.id}-Registry`,
+  `${IDENTITY.id}-Staging-Network`,
+  `${IDENTITY.id}-Staging-Service`,
+  `${IDENTITY.id}-Production-Network`,
+  `${IDENTITY.id}-Production-Service`,
 ];
 
 interface Synth {
@@ -27,7 +28,7 @@ interface Synth {
  * AWS credentials or configuration and with no network lookups allowed.
  */
 async function cdkSynth(...args: string[]): Promise<Synth> {
-  const outdir = mkdtempSync(join(tmpdir(), 'clock-mirror-synth-'));
+  const outdir = mkdtempSync(join(tmpdir(), `${IDENTITY.slug}-synth-`));
   const env: NodeJS.ProcessEnv = {
     // cdk.json runs `node`: the Node.js 24 that runs this test, as npm scripts would provide it.
     PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
@@ -95,7 +96,7 @@ suite('cdk synth, through the CLI, offline and without credentials', { timeout: 
   });
 
   test('each service stack outputs its URL, cluster name and service name', () => {
-    for (const stack of ['ClockMirror-Staging-Service', 'ClockMirror-Production-Service']) {
+    for (const stack of [`${IDENTITY.id}-Staging-Service`, `${IDENTITY.id}-Production-Service`]) {
       const outputs = Object.keys(template(plain, stack).Outputs ?? {});
       for (const name of ['ServiceUrl', 'ClusterName', 'ServiceName'])
         assert.ok(outputs.includes(name), `${stack}: ${name}`);
@@ -103,14 +104,14 @@ suite('cdk synth, through the CLI, offline and without credentials', { timeout: 
   });
 
   test("without -c imageTag, both environments run package.json's version", () => {
-    for (const stack of ['ClockMirror-Staging-Service', 'ClockMirror-Production-Service']) {
+    for (const stack of [`${IDENTITY.id}-Staging-Service`, `${IDENTITY.id}-Production-Service`]) {
       assert.ok(image(plain, stack).endsWith(`:${packageJson.version}"]]}`), image(plain, stack));
     }
   });
 
   test('-c imageTag sets the tag both environments run', () => {
     assert.equal(tagged.code, 0, tagged.output);
-    for (const stack of ['ClockMirror-Staging-Service', 'ClockMirror-Production-Service']) {
+    for (const stack of [`${IDENTITY.id}-Staging-Service`, `${IDENTITY.id}-Production-Service`]) {
       assert.ok(image(tagged, stack).endsWith(':1.4.0-0a1b2c3"]]}'), image(tagged, stack));
     }
   });

@@ -10,19 +10,22 @@ import { CfnResource, type App } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { controlId, controlTowerRules } from '../../infra/lib/checks.ts';
 import { PipelineStack } from '../../infra/lib/pipeline-stack.ts';
-import { acknowledgements, buildClockMirror, VARIANTS } from './helpers.ts';
+import { acknowledgements, buildServiceApp, VARIANTS } from './helpers.ts';
 import { CONNECTION_ARN } from './pipeline-fixture.ts';
+import { IDENTITY } from '../../src/identity.ts';
 
 /** The app as `cdk deploy` builds it with -c connectionArn=... -c githubOwner=...: both environments and the pipeline. */
 function buildWithPipeline(logRetention?: logs.RetentionDays) {
-  const built = buildClockMirror();
-  new PipelineStack(built.app, 'ClockMirror-Pipeline', {
+  const built = buildServiceApp();
+  new PipelineStack(built.app, `${IDENTITY.id}-Pipeline`, {
     logRetention,
     env: { region: 'eu-west-1' },
     repository: built.stacks.registry.repository,
+    registryStack: built.stacks.registry,
+    environments: [...built.stacks.environments.values()],
     connectionArn: CONNECTION_ARN,
     owner: 'octo-org',
-    repo: 'clock-mirror',
+    repo: IDENTITY.githubRepo,
     cdkContext: { connectionArn: CONNECTION_ARN, githubOwner: 'octo-org' },
   });
   return built;
@@ -36,7 +39,7 @@ function synthReport(app: App): Report {
 }
 
 const deployed = buildWithPipeline();
-const variants = buildClockMirror({ environments: VARIANTS });
+const variants = buildServiceApp({ environments: VARIANTS });
 
 /** Control Tower acknowledgements as "path rule", the environment in the path replaced by *. */
 function controlAcknowledgements(app: App): string[] {
@@ -79,25 +82,25 @@ suite('AWS CloudFormation validator and Control Tower controls', () => {
 
   test('the acknowledged controls, exactly', () => {
     assert.deepEqual(controlAcknowledgements(deployed.app), [
-      'ClockMirror-*-Network/Custom::VpcRestrictDefaultSGCustomResourceProvider lambda_inside_vpc_check',
+      `${IDENTITY.id}-*-Network/Custom::VpcRestrictDefaultSGCustomResourceProvider lambda_inside_vpc_check`,
       // Staging only: production keeps its logs a year.
-      'ClockMirror-*-Network/FlowLogs cloudwatch_log_group_retention_period_check',
-      'ClockMirror-*-Service/App/Logs cloudwatch_log_group_retention_period_check',
-      ...LOG_BUCKET.map((rule) => `ClockMirror-*-Service/LoadBalancer/AccessLogs ${rule}`),
+      `${IDENTITY.id}-*-Network/FlowLogs cloudwatch_log_group_retention_period_check`,
+      `${IDENTITY.id}-*-Service/App/Logs cloudwatch_log_group_retention_period_check`,
+      ...LOG_BUCKET.map((rule) => `${IDENTITY.id}-*-Service/LoadBalancer/AccessLogs ${rule}`),
       // Staging only: production has deletion protection.
-      'ClockMirror-*-Service/LoadBalancer/LoadBalancer elbv2_deletion_protection_enabled_check',
+      `${IDENTITY.id}-*-Service/LoadBalancer/LoadBalancer elbv2_deletion_protection_enabled_check`,
       // Without a domain only: with one, port 80 redirects to 443.
-      'ClockMirror-*-Service/LoadBalancer/LoadBalancer/Http alb_http_to_https_redirection_check',
-      'ClockMirror-*-Service/SyntheticCheck/Artifacts s3_bucket_object_lock_enabled_check',
-      'ClockMirror-*-Service/SyntheticCheck/Artifacts s3_event_notifications_enabled_check',
+      `${IDENTITY.id}-*-Service/LoadBalancer/LoadBalancer/Http alb_http_to_https_redirection_check`,
+      `${IDENTITY.id}-*-Service/SyntheticCheck/Artifacts s3_bucket_object_lock_enabled_check`,
+      `${IDENTITY.id}-*-Service/SyntheticCheck/Artifacts s3_event_notifications_enabled_check`,
       // Staging only, as the container logs.
-      'ClockMirror-*-Service/WebAcl/Logs cloudwatch_log_group_retention_period_check',
-      'ClockMirror-Pipeline/Artifacts s3_bucket_object_lock_enabled_check',
-      'ClockMirror-Pipeline/Artifacts s3_event_notifications_enabled_check',
-      ...LOG_BUCKET.map((rule) => `ClockMirror-Pipeline/ArtifactsAccessLogs ${rule}`),
-      'ClockMirror-Pipeline/BuildImage codebuild_project_environment_privileged_check',
+      `${IDENTITY.id}-*-Service/WebAcl/Logs cloudwatch_log_group_retention_period_check`,
+      `${IDENTITY.id}-Pipeline/Artifacts s3_bucket_object_lock_enabled_check`,
+      `${IDENTITY.id}-Pipeline/Artifacts s3_event_notifications_enabled_check`,
+      ...LOG_BUCKET.map((rule) => `${IDENTITY.id}-Pipeline/ArtifactsAccessLogs ${rule}`),
+      `${IDENTITY.id}-Pipeline/BuildImage codebuild_project_environment_privileged_check`,
     ]);
-    const production = acknowledgements(deployed.app).filter((a) => a.path.startsWith('ClockMirror-Production-'));
+    const production = acknowledgements(deployed.app).filter((a) => a.path.startsWith(`${IDENTITY.id}-Production-`));
     assert.deepEqual(
       production.filter((a) => /retention|deletion_protection|redirection/.test(a.id)).map((a) => a.id),
       [controlId('alb_http_to_https_redirection_check')],
@@ -108,14 +111,15 @@ suite('AWS CloudFormation validator and Control Tower controls', () => {
     const { app } = buildWithPipeline(logs.RetentionDays.THREE_MONTHS);
     const retention = acknowledgements(app).filter(
       (a) =>
-        a.path.startsWith('ClockMirror-Pipeline/') && a.id === controlId('cloudwatch_log_group_retention_period_check'),
+        a.path.startsWith(`${IDENTITY.id}-Pipeline/`) &&
+        a.id === controlId('cloudwatch_log_group_retention_period_check'),
     );
-    assert.equal(retention.length, 8);
+    assert.equal(retention.length, 9);
     assert.match(retention[0]!.reason, /^Build logs are kept 90 days, as the logRetention prop of this stack asks/);
   });
 
   test('with a domain, port 80 redirects and needs no acknowledgement', () => {
-    const zone = acknowledgements(variants.app).filter((a) => a.path.startsWith('ClockMirror-Zone-Service'));
+    const zone = acknowledgements(variants.app).filter((a) => a.path.startsWith(`${IDENTITY.id}-Zone-Service`));
     assert.ok(zone.length > 0);
     assert.ok(!zone.some((a) => a.id === controlId('alb_http_to_https_redirection_check')));
   });
@@ -140,10 +144,10 @@ suite('AWS CloudFormation validator and Control Tower controls', () => {
         const project = Array.isArray(tags)
           ? (tags as { Key: string; Value: string }[]).find((t) => t.Key === 'Project')?.Value
           : (tags as Record<string, string>).Project;
-        assert.equal(project, 'clock-mirror', `${stack.stackName} ${id} (${resource.Type})`);
+        assert.equal(project, IDENTITY.slug, `${stack.stackName} ${id} (${resource.Type})`);
       }
     }
-    const pipeline = assembly.getStackByName('ClockMirror-Pipeline').template as {
+    const pipeline = assembly.getStackByName(`${IDENTITY.id}-Pipeline`).template as {
       Resources: Record<string, { Type: string; Properties?: { Tags?: unknown } }>;
     };
     for (const type of ['AWS::CodePipeline::Pipeline', 'AWS::CodeBuild::Project', 'AWS::S3::Bucket', 'AWS::KMS::Key']) {
@@ -154,7 +158,7 @@ suite('AWS CloudFormation validator and Control Tower controls', () => {
   });
 
   test('a new unacknowledged Control Tower finding fails synthesis', (t) => {
-    const { app, stacks } = buildClockMirror();
+    const { app, stacks } = buildServiceApp();
     new logs.LogGroup(stacks.environments.get('staging')!.service, 'Unencrypted', {
       retention: logs.RetentionDays.ONE_YEAR,
     });
@@ -162,11 +166,11 @@ suite('AWS CloudFormation validator and Control Tower controls', () => {
     assert.throws(() => app.synth(), /Validation failed/);
     const report = printed.mock.calls.map((call) => call.arguments.join(' ')).join('\n');
     assert.match(report, /cloudwatch_log_group_encrypted_check/);
-    assert.match(report, /ClockMirror-Staging-Service\/Unencrypted/);
+    assert.match(report, new RegExp(String.raw`${IDENTITY.id}-Staging-Service\/Unencrypted`));
   });
 
   test("an error from AWS's validator fails synthesis", (t) => {
-    const { app, stacks } = buildClockMirror();
+    const { app, stacks } = buildServiceApp();
     new CfnResource(stacks.registry, 'Misspelt', { type: 'AWS::SNS::Topic', properties: { TopicNmae: 'x' } });
     const printed = t.mock.method(console, 'error', () => undefined);
     assert.throws(() => app.synth(), /Validation failed/);

@@ -6,17 +6,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import cdkJson from '../../cdk.json' with { type: 'json' };
-import { addClockMirrorStacks } from '../../infra/lib/clock-mirror.ts';
+import { addServiceStacks } from '../../infra/lib/service-stacks.ts';
 import { HOURS_PER_MONTH } from '../../infra/lib/cost/assumptions.ts';
 import { estimateEnvironment, type TemplateJson } from '../../infra/lib/cost/estimate.ts';
 import { PRICES, PRICES_DATE } from '../../infra/lib/cost/prices.ts';
 import { STAGING, type EnvironmentSettings } from '../../infra/lib/environments.ts';
 import { ROOT } from '../../tools/root.ts';
+import { IDENTITY } from '../../src/identity.ts';
 
 /** Synthesises the given environments into `outdir` and returns each one's two templates. */
 function synthesise(environments: EnvironmentSettings[], outdir?: string) {
   const app = new App({ context: cdkJson.context, ...(outdir === undefined ? {} : { outdir }) });
-  const stacks = addClockMirrorStacks(app, { imageTag: '1.2.3', environments });
+  const stacks = addServiceStacks(app, { imageTag: '1.2.3', environments });
   const assembly = app.synth();
   return new Map(
     [...stacks.environments].map(([name, { network, service }]) => [
@@ -114,7 +115,10 @@ suite('npm run cost', () => {
     try {
       const run = spawnSync(process.execPath, ['scripts/cost.ts', empty], { cwd: ROOT, encoding: 'utf8' });
       assert.notEqual(run.status, 0);
-      assert.match(run.stderr, /ClockMirror-Staging-Network\.template\.json is missing: run `npx cdk synth` first/);
+      assert.match(
+        run.stderr,
+        new RegExp(String.raw`${IDENTITY.id}-Staging-Network\.template\.json is missing: run \`npx cdk synth\` first`),
+      );
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }

@@ -4,11 +4,12 @@
  */
 import { suite, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildClockMirror } from './helpers.ts';
+import { buildServiceApp } from './helpers.ts';
+import { IDENTITY } from '../../src/identity.ts';
 
 type TemplateJson = { Outputs?: Record<string, { Value: unknown; Export?: { Name: string } }> };
 
-const assembly = buildClockMirror().app.synth();
+const assembly = buildServiceApp().app.synth();
 const templates = new Map(assembly.stacks.map((stack) => [stack.stackName, stack.template as TemplateJson]));
 const text = (name: string) => JSON.stringify(templates.get(name));
 
@@ -22,10 +23,10 @@ suite('cross-stack references are exports', () => {
 
   for (const environment of ['Staging', 'Production']) {
     test(`the ${environment.toLowerCase()} service imports its VPC, four subnets and the repository`, () => {
-      const imported = imports(`ClockMirror-${environment}-Service`);
+      const imported = imports(`${IDENTITY.id}-${environment}-Service`);
       const from = (stack: string) => new Set(imported.filter((name) => name.startsWith(`${stack}:`)));
-      assert.equal(from(`ClockMirror-${environment}-Network`).size, 5);
-      assert.equal(from('ClockMirror-Registry').size, 2);
+      assert.equal(from(`${IDENTITY.id}-${environment}-Network`).size, 5);
+      assert.equal(from(`${IDENTITY.id}-Registry`).size, 2);
       assert.equal(new Set(imported).size, 7);
     });
   }

@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import cdkJson from '../../cdk.json' with { type: 'json' };
 import { addChecks } from '../../infra/lib/checks.ts';
-import { addClockMirrorStacks, type ClockMirrorProps } from '../../infra/lib/clock-mirror.ts';
+import { addServiceStacks, type ServiceStacksProps } from '../../infra/lib/service-stacks.ts';
 import { STAGING, type EnvironmentSettings } from '../../infra/lib/environments.ts';
 
 /** An app with cdk.json's context (the feature flags), as the CDK CLI would give it. */
@@ -12,9 +12,9 @@ export function newApp(): App {
 }
 
 /** The app as infra/bin/app.ts builds it, with nag, the CloudFormation validator and the Control Tower controls on; `environments` replaces staging and production. */
-export function buildClockMirror(props: Partial<ClockMirrorProps> = {}) {
+export function buildServiceApp(props: Partial<ServiceStacksProps> = {}) {
   const app = newApp();
-  const stacks = addClockMirrorStacks(app, { imageTag: '1.2.3', ...props });
+  const stacks = addServiceStacks(app, { imageTag: '1.2.3', ...props });
   addChecks(app);
   return { app, stacks };
 }

@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { App } from 'aws-cdk-lib';
-import { acknowledgements, buildClockMirror, VARIANTS } from './helpers.ts';
+import { acknowledgements, buildServiceApp, VARIANTS } from './helpers.ts';
+import { IDENTITY } from '../../src/identity.ts';
 
 // The app as `cdk deploy` builds it, and the three domain variants (HTTP, hosted zone, existing certificate),
 // each synthesised once: synthesis itself fails on a finding that is not acknowledged.
-const deployed = buildClockMirror();
-const variants = buildClockMirror({ environments: VARIANTS });
+const deployed = buildServiceApp();
+const variants = buildServiceApp({ environments: VARIANTS });
 const apps: [string, App][] = [
   ['the deployed app', deployed.app],
   ['the domain variants', variants.app],
@@ -46,13 +47,13 @@ suite('cdk-nag AwsSolutions', () => {
 
   test('the acknowledged findings, exactly: ten per service stack, none elsewhere', () => {
     assert.deepEqual(nagAcknowledgements(deployed.app), [
-      ...SERVICE_ACKNOWLEDGEMENTS('ClockMirror-Production-Service'),
-      ...SERVICE_ACKNOWLEDGEMENTS('ClockMirror-Staging-Service'),
+      ...SERVICE_ACKNOWLEDGEMENTS(`${IDENTITY.id}-Production-Service`),
+      ...SERVICE_ACKNOWLEDGEMENTS(`${IDENTITY.id}-Staging-Service`),
     ]);
     assert.deepEqual(nagAcknowledgements(variants.app), [
-      ...SERVICE_ACKNOWLEDGEMENTS('ClockMirror-Arn-Service'),
-      ...SERVICE_ACKNOWLEDGEMENTS('ClockMirror-Staging-Service'),
-      ...SERVICE_ACKNOWLEDGEMENTS('ClockMirror-Zone-Service'),
+      ...SERVICE_ACKNOWLEDGEMENTS(`${IDENTITY.id}-Arn-Service`),
+      ...SERVICE_ACKNOWLEDGEMENTS(`${IDENTITY.id}-Staging-Service`),
+      ...SERVICE_ACKNOWLEDGEMENTS(`${IDENTITY.id}-Zone-Service`),
     ]);
   });
 
@@ -68,20 +69,20 @@ suite('cdk-nag AwsSolutions', () => {
       .map((a) => `${a.path.replace(/-(Staging|Production)-/, '-*-')} ${a.id}`);
     assert.deepEqual([...new Set(cdkOwn)].sort(), [
       // The zones are given literally (no lookup); CDK acknowledges the lint warning about literal AZs.
-      'ClockMirror-*-Network CloudFormation-Validate::W3010',
-      'ClockMirror-*-Network/Vpc/FlowLog CloudFormation-Validate::F3002',
-      'ClockMirror-*-Network/Vpc/FlowLog CloudFormation-Validate::F3003',
+      `${IDENTITY.id}-*-Network CloudFormation-Validate::W3010`,
+      `${IDENTITY.id}-*-Network/Vpc/FlowLog CloudFormation-Validate::F3002`,
+      `${IDENTITY.id}-*-Network/Vpc/FlowLog CloudFormation-Validate::F3003`,
     ]);
   });
 
   test('the checks run at synthesis: a new unacknowledged finding fails it', (t) => {
-    const { app, stacks } = buildClockMirror();
+    const { app, stacks } = buildServiceApp();
     new s3.Bucket(stacks.environments.get('staging')!.service, 'Unlogged');
     const report = t.mock.method(console, 'error', () => undefined);
     assert.throws(() => app.synth(), /Validation failed/);
     const printed = report.mock.calls.map((call) => call.arguments.join(' ')).join('\n');
     assert.match(printed, /The S3 Bucket has server access logs disabled/);
-    assert.match(printed, /ClockMirror-Staging-Service\/Unlogged\/Resource/);
+    assert.match(printed, new RegExp(String.raw`${IDENTITY.id}-Staging-Service\/Unlogged\/Resource`));
   });
 });
 
@@ -198,11 +199,11 @@ suite('IAM', () => {
 
   test('every stack of the app is checked', () => {
     assert.deepEqual(assemblies[0]![1].stacks.map((s) => s.stackName).sort(), [
-      'ClockMirror-Production-Network',
-      'ClockMirror-Production-Service',
-      'ClockMirror-Registry',
-      'ClockMirror-Staging-Network',
-      'ClockMirror-Staging-Service',
+      `${IDENTITY.id}-Production-Network`,
+      `${IDENTITY.id}-Production-Service`,
+      `${IDENTITY.id}-Registry`,
+      `${IDENTITY.id}-Staging-Network`,
+      `${IDENTITY.id}-Staging-Service`,
     ]);
   });
 });

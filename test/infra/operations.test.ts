@@ -6,10 +6,11 @@ import { STAGING } from '../../infra/lib/environments.ts';
 import { SAVED_QUERIES } from '../../infra/lib/service/dashboard.ts';
 import { SYNTHETIC_CHECK_ALARM_WINDOW } from '../../infra/lib/service/synthetic-check.ts';
 import { MANAGED_RULE_GROUPS } from '../../infra/lib/service/web-acl.ts';
-import { buildClockMirror, onlyResource, resourcesOfType, type Resource } from './helpers.ts';
+import { buildServiceApp, onlyResource, resourcesOfType, type Resource } from './helpers.ts';
+import { IDENTITY } from '../../src/identity.ts';
 
 // The app as `cdk deploy` builds it, and a staging copy whose web ACL only counts.
-const { stacks } = buildClockMirror({
+const { stacks } = buildServiceApp({
   environments: [
     STAGING,
     {
@@ -22,7 +23,7 @@ const { stacks } = buildClockMirror({
 });
 const staging = Template.fromStack(stacks.environments.get('staging')!.service);
 const counting = Template.fromStack(stacks.environments.get('counting')!.service);
-const production = Template.fromStack(buildClockMirror().stacks.environments.get('production')!.service);
+const production = Template.fromStack(buildServiceApp().stacks.environments.get('production')!.service);
 
 function find(template: Template, type: string, idPrefix: string): [string, Resource] {
   const match = resourcesOfType(template, type).find(([id]) => id.startsWith(idPrefix));
@@ -233,7 +234,7 @@ suite('dashboard and saved queries', () => {
     const queries = resourcesOfType(staging, 'AWS::Logs::QueryDefinition').map(([, r]) => r.Properties!);
     assert.deepEqual(
       queries.map((q) => q.Name),
-      Object.values(SAVED_QUERIES).map(({ title }) => `ClockMirror-Staging-Service/${title}`),
+      Object.values(SAVED_QUERIES).map(({ title }) => `${IDENTITY.id}-Staging-Service/${title}`),
     );
     for (const q of queries) assert.deepEqual(q.LogGroupNames, [appLogs]);
     const [errors, oneRequest, slowest] = queries.map((q) => q.QueryString as string);
@@ -345,7 +346,7 @@ suite('WAF web ACL', () => {
 
   test('refuses a rate limit below WAF minimum and an allow-list entry that is not an IPv4 CIDR', () => {
     const build = (webAclSettings: object) => () =>
-      buildClockMirror({
+      buildServiceApp({
         environments: [{ ...STAGING, service: { ...STAGING.service, webAcl: webAclSettings as never } }],
       });
     assert.throws(

@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import cdkJson from '../../cdk.json' with { type: 'json' };
 import { ROOT } from '../../tools/root.ts';
+import { IDENTITY } from '../../src/identity.ts';
+import { sharedStackName } from '../../infra/lib/names.ts';
 
 const CONNECTION_ARN = 'arn:aws:codeconnections:eu-west-1:123456789012:connection/abc-123';
 const outdirs: string[] = [];
@@ -48,20 +50,20 @@ function synth(context: Record<string, string>) {
 }
 
 suite('the app and the pipeline stack', () => {
-  test('with -c connectionArn and -c githubOwner, ClockMirror-Pipeline joins the app, cdk-nag clean', () => {
+  test(`with -c connectionArn and -c githubOwner, ${IDENTITY.id}-Pipeline joins the app, cdk-nag clean`, () => {
     const run = synth({ connectionArn: CONNECTION_ARN, githubOwner: 'octo-org', requireApproval: 'false' });
     assert.equal(run.status, 0, run.stderr);
-    assert.ok(run.stacks().includes('ClockMirror-Pipeline'), run.stacks().join());
-    const resources = Object.values(run.template('ClockMirror-Pipeline').Resources);
+    assert.ok(run.stacks().includes(`${IDENTITY.id}-Pipeline`), run.stacks().join());
+    const resources = Object.values(run.template(`${IDENTITY.id}-Pipeline`).Resources);
     const pipeline = resources.find((resource) => resource.Type === 'AWS::CodePipeline::Pipeline')!.Properties;
     const stages = pipeline.Stages as { Name: string; Actions: { Configuration: Record<string, unknown> }[] }[];
     assert.deepEqual(stages[0]!.Actions[0]!.Configuration, {
       ConnectionArn: CONNECTION_ARN,
-      FullRepositoryId: 'octo-org/clock-mirror',
+      FullRepositoryId: `octo-org/${IDENTITY.slug}`,
       BranchName: 'main',
       DetectChanges: true,
     });
-    assert.ok(!stages.some((stage) => stage.Name === 'Approve'));
+    assert.ok(!stages.some((stage) => stage.Name.startsWith('Approve')));
     // The self-update passes the same context, so it rebuilds this stack as it was made.
     const buildSpecs = resources
       .filter((resource) => resource.Type === 'AWS::CodeBuild::Project')
@@ -69,9 +71,59 @@ suite('the app and the pipeline stack', () => {
     assert.ok(
       buildSpecs.some((spec) =>
         spec.includes(
-          `npx cdk deploy ClockMirror-Pipeline --exclusively -c connectionArn=${CONNECTION_ARN} -c githubOwner=octo-org -c requireApproval=false `,
+          `npx cdk deploy ${IDENTITY.id}-Pipeline --exclusively -c connectionArn=${CONNECTION_ARN} -c githubOwner=octo-org -c requireApproval=false `,
         ),
       ),
+    );
+  });
+
+  test('every stack a cdk command of the pipeline names is a stack of the app, and each is deployed by one step', () => {
+    const run = synth({ connectionArn: CONNECTION_ARN, githubOwner: 'octo-org' });
+    assert.equal(run.status, 0, run.stderr);
+    const stacks = run.stacks();
+    const commands = Object.values(run.template(sharedStackName('Pipeline')).Resources)
+      .filter((resource) => resource.Type === 'AWS::CodeBuild::Project')
+      .flatMap((resource) => {
+        // A buildspec that holds a token (a report group's ARN) is an Fn::Join of strings and that token.
+        const source = (resource.Properties.Source as { BuildSpec: string | { 'Fn::Join': [string, unknown[]] } })
+          .BuildSpec;
+        const text =
+          typeof source === 'string'
+            ? source
+            : source['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'TOKEN')).join('');
+        const spec = JSON.parse(text) as { phases: Record<string, { commands: string[] }> };
+        return Object.values(spec.phases).flatMap((phase) => phase.commands);
+      });
+    /** The stack names or patterns a command names: its words after the command, up to the first option. */
+    const targets = (command: string, prefix: RegExp): string[] => {
+      const match = prefix.exec(command);
+      if (match === null) return [];
+      const words = command.slice(match[0].length).trim().split(/\s+/);
+      const end = words.findIndex((word) => word.startsWith('-'));
+      return words.slice(0, end === -1 ? undefined : end).map((word) => word.replace(/^'|'$/g, ''));
+    };
+    const matching = (pattern: string) =>
+      stacks.filter((stack) =>
+        new RegExp(
+          `^${pattern
+            .split('*')
+            .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+            .join('.*')}$`,
+        ).test(stack),
+      );
+    const deployed = commands.flatMap((command) => targets(command, /^npx cdk deploy /));
+    const drifted = commands.flatMap((command) =>
+      targets(command, /^(npx cdk drift|bash infra\/lib\/pipeline\/drift-check\.sh) /),
+    );
+    assert.ok(deployed.length > 0 && drifted.length > 0, commands.join('\n'));
+    for (const pattern of [...deployed, ...drifted]) {
+      assert.notDeepEqual(matching(pattern), [], `${pattern} matches no stack of the app: ${stacks.join(', ')}`);
+    }
+    // Each stack of the app is deployed by exactly one step, and drift-checked before, but the pipeline itself.
+    assert.deepEqual(deployed.flatMap(matching).sort(), [...stacks].sort());
+    assert.deepEqual(
+      drifted.flatMap(matching).sort(),
+      stacks.filter((stack) => stack !== sharedStackName('Pipeline')).sort(),
     );
   });
 

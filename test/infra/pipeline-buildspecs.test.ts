@@ -20,6 +20,8 @@ import {
   type BuildSpecObject,
 } from '../../infra/lib/pipeline/buildspecs.ts';
 import { ROOT } from '../../tools/root.ts';
+import { IDENTITY } from '../../src/identity.ts';
+import { environmentStackName } from '../../infra/lib/names.ts';
 
 interface Run {
   readonly status: number | null;
@@ -106,9 +108,11 @@ suite('cdk context on the command line', () => {
 });
 
 suite('Deploy: cdk deploy with the Build stage tag, then the service URL for Smoke', () => {
+  const NETWORK = environmentStackName('Staging', 'Network');
+  const SERVICE = environmentStackName('Staging', 'Service');
   const spec = deploySpec({
-    stacks: 'ClockMirror-Staging-*',
-    serviceStackName: 'ClockMirror-Staging-Service',
+    stacks: [NETWORK, SERVICE],
+    serviceStackName: SERVICE,
     contextArgs: cdkContextArgs({ githubOwner: 'octo-org' }),
   });
 
@@ -129,7 +133,7 @@ if (args[1] === 'drift') {
   fs.writeFileSync('drift-config', fs.readFileSync(process.env.AWS_CONFIG_FILE));
   const drift = process.env.DRIFT ?? 'clean';
   if (drift === 'drifted') { console.log(process.env.DRIFT_REPORT); process.exit(1); }
-  if (drift === 'missing') { console.error('Stack with id ClockMirror-Staging-Network does not exist'); process.exit(1); }
+  if (drift === 'missing') { console.error('Stack with id ${IDENTITY.id}-Staging-Network does not exist'); process.exit(1); }
   if (drift === 'denied') { console.error('AccessDenied: not authorized to perform: sts:AssumeRole'); process.exit(1); }
   console.log('No drift detected');
   process.exit(0);
@@ -161,7 +165,7 @@ fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
   /** `cdk drift`'s report of one stack with these resource sections, and its closing total. */
   function driftReport(sections: readonly string[], total: number): string {
     return [
-      'Stack ClockMirror-Staging-Service',
+      `Stack ${SERVICE}`,
       ...sections,
       '',
       `${String(total)} resource${total === 1 ? ' has' : 's have'} drifted from their expected configuration`,
@@ -170,15 +174,15 @@ fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
     ].join('\n');
   }
   const STAGED = {
-    'ClockMirror-Staging-Network': {},
-    'ClockMirror-Staging-Service': { ServiceUrl: 'https://staging.clock.example.com' },
+    [NETWORK]: {},
+    [SERVICE]: { ServiceUrl: 'https://staging.clock.example.com' },
   };
 
   test('deploys the environment stacks with exactly IMAGE_TAG, and exports the ServiceUrl output', () => {
     const cwd = deployFolder('deploy');
     const bin = npxStub({
-      'ClockMirror-Staging-Network': {},
-      'ClockMirror-Staging-Service': { ServiceUrl: 'https://staging.clock.example.com', ClusterName: 'c' },
+      [NETWORK]: {},
+      [SERVICE]: { ServiceUrl: 'https://staging.clock.example.com', ClusterName: 'c' },
     });
     const run = bash(
       phase(spec, 'build'),
@@ -191,7 +195,9 @@ fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
     assert.deepEqual(JSON.parse(readFileSync(join(cwd, 'npx-args.json'), 'utf8')), [
       'cdk',
       'deploy',
-      'ClockMirror-Staging-*',
+      NETWORK,
+      SERVICE,
+      '--exclusively',
       '-c',
       'githubOwner=octo-org',
       '-c',
@@ -224,20 +230,20 @@ fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
       phase(spec, 'build'),
       cwd,
       { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE },
-      npxStub({ 'ClockMirror-Staging-Service': {} }),
+      npxStub({ [SERVICE]: {} }),
     );
     assert.notEqual(run.status, 0);
-    assert.match(run.stderr, /ClockMirror-Staging-Service has no ServiceUrl output in cdk-outputs\.json/);
+    assert.match(run.stderr, new RegExp(String.raw`${SERVICE} has no ServiceUrl output in cdk-outputs\.json`));
   });
 
-  test('the drift check runs cdk drift --fail on the same stacks, as the lookup role, before the deploy', () => {
+  test('the drift check runs cdk drift --fail on each of the same stacks, as the lookup role, before the deploy', () => {
     const cwd = deployFolder('drift-clean');
     const run = bash(phase(spec, 'build'), cwd, { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE }, npxStub(STAGED));
     assert.equal(run.status, 0, run.stderr);
     assert.deepEqual(JSON.parse(readFileSync(join(cwd, 'drift-args.json'), 'utf8')), [
       'cdk',
       'drift',
-      'ClockMirror-Staging-*',
+      SERVICE,
       '-c',
       'githubOwner=octo-org',
       '-c',
@@ -251,7 +257,8 @@ fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
       readFileSync(join(cwd, 'drift-config'), 'utf8'),
       `[profile drift-check]\nrole_arn = ${ROLE}\ncredential_source = EcsContainer\n`,
     );
-    assert.match(run.stdout, /no drift in ClockMirror-Staging-\*/);
+    assert.match(run.stdout, new RegExp(`^no drift in ${NETWORK}$`, 'm'));
+    assert.match(run.stdout, new RegExp(`^no drift in ${SERVICE}$`, 'm'));
   });
 
   test('drift stops the action before cdk deploy, with a message that says what to do', () => {
@@ -272,7 +279,7 @@ fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
     const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED));
     assert.notEqual(run.status, 0);
     assert.match(run.stdout, /\[~\] AWS::ECS::Service App\/Service/);
-    assert.match(run.stderr, /DRIFT CHECK FAILED for ClockMirror-Staging-\*: a deployed resource differs/);
+    assert.match(run.stderr, new RegExp(`DRIFT CHECK FAILED for ${NETWORK}: a deployed resource differs`));
     assert.match(run.stderr, /Undo the manual change, or deploy the merged fix by hand with cdk deploy/);
     assert.match(run.stderr, /Nothing was deployed\./);
     assert.throws(() => readFileSync(join(cwd, 'npx-args.json')));
@@ -285,7 +292,7 @@ fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
     const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED), exportedOf(spec));
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /ignored, ECS moves these weights: \[~\] AWS::ElasticLoadBalancingV2::ListenerRule/);
-    assert.match(run.stdout, /drift in ClockMirror-Staging-\* is only the traffic weights ECS sets: deploying/);
+    assert.match(run.stdout, new RegExp(`drift in ${SERVICE} is only the traffic weights ECS sets: deploying`));
     assert.equal(JSON.parse(readFileSync(join(cwd, 'npx-args.json'), 'utf8'))[1], 'deploy');
     assert.deepEqual(run.exported, { SERVICE_URL: 'https://staging.clock.example.com' });
   });
@@ -336,7 +343,7 @@ fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
       const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, DRIFT: 'drifted', DRIFT_REPORT: report };
       const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED));
       assert.notEqual(run.status, 0);
-      assert.match(run.stderr, /DRIFT CHECK FAILED for ClockMirror-Staging-\*/);
+      assert.match(run.stderr, new RegExp(`DRIFT CHECK FAILED for ${NETWORK}`));
       assert.throws(() => readFileSync(join(cwd, 'npx-args.json')));
     });
   }
@@ -370,9 +377,9 @@ fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
   test('the URL command reads the named stack only', () => {
     const cwd = folder('outputs');
     writeFileSync(join(cwd, 'cdk-outputs.json'), JSON.stringify({ Other: { ServiceUrl: 'http://other' } }));
-    const run = bash([serviceUrlCommand('ClockMirror-Production-Service')], cwd, {});
+    const run = bash([serviceUrlCommand(`${IDENTITY.id}-Production-Service`)], cwd, {});
     assert.notEqual(run.status, 0);
-    assert.match(run.stderr, /ClockMirror-Production-Service has no ServiceUrl output/);
+    assert.match(run.stderr, new RegExp(String.raw`${IDENTITY.id}-Production-Service has no ServiceUrl output`));
   });
 });
 
@@ -385,7 +392,7 @@ suite('Smoke: the URL comes from the deploy action', () => {
 });
 
 suite('Build: image tags, immutability and the digest', () => {
-  const REPOSITORY_URI = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/clock-mirror';
+  const REPOSITORY_URI = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/${IDENTITY.slug}`;
   const spec = buildImageSpec();
   let bin: string;
   let ecr: string;
@@ -458,7 +465,7 @@ console.error('unexpected docker call'); process.exit(2);`,
   /** A checkout of the repository at a commit: package.json, a Dockerfile and the build script. */
   function checkout(version: string): string {
     const cwd = folder(`checkout-${version}`);
-    writeFileSync(join(cwd, 'package.json'), JSON.stringify({ name: 'clock-mirror', version }));
+    writeFileSync(join(cwd, 'package.json'), JSON.stringify({ name: IDENTITY.slug, version }));
     writeFileSync(join(cwd, 'Dockerfile'), 'FROM scratch\n');
     mkdirSync(join(cwd, 'infra/lib/pipeline'), { recursive: true });
     copyFileSync(join(ROOT, 'infra/lib/pipeline/build-image.sh'), join(cwd, 'infra/lib/pipeline/build-image.sh'));

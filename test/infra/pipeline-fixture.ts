@@ -1,7 +1,9 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnWaitConditionHandle, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import cdkJson from '../../cdk.json' with { type: 'json' };
+import { environmentStackName, sharedStackName } from '../../infra/lib/names.ts';
+import { IDENTITY } from '../../src/identity.ts';
 import { PipelineStack, type PipelineStackProps } from '../../infra/lib/pipeline-stack.ts';
 
 export const CONNECTION_ARN =
@@ -9,20 +11,38 @@ export const CONNECTION_ARN =
 
 /**
  * The pipeline stack in an app of its own, with cdk.json's feature flags, beside a small
- * stack that holds a real ECR repository, as the app's registry stack does. Both are pinned
- * to a region, as in the app, unless `region` is null (an environment-agnostic stack).
+ * stack that holds a real ECR repository, as the app's registry stack does, and empty stacks
+ * named as the environments' are. All are pinned to a region, as in the app, unless `region`
+ * is null (an environment-agnostic stack).
  */
-export function buildPipeline(overrides: Partial<PipelineStackProps> = {}, region: string | null = 'eu-west-1') {
+export function buildPipeline(
+  overrides: Partial<PipelineStackProps> = {},
+  region: string | null = 'eu-west-1',
+  environmentIds: readonly string[] = ['Staging', 'Production'],
+) {
   const app = new App({ context: cdkJson.context });
   const env = region === null ? {} : { env: { region } };
-  const registry = new Stack(app, 'Registry', env);
+  const registry = new Stack(app, sharedStackName('Registry'), env);
   const repository = new ecr.Repository(registry, 'Repository');
-  const stack = new PipelineStack(app, 'ClockMirror-Pipeline', {
+  // A template needs one resource: a wait condition handle is the smallest there is.
+  const stackOf = (name: string) => {
+    const stack = new Stack(app, name, env);
+    new CfnWaitConditionHandle(stack, 'Placeholder');
+    return stack;
+  };
+  const environments = environmentIds.map((id) => ({
+    settings: { id, name: id.toLowerCase() },
+    network: stackOf(environmentStackName(id, 'Network')),
+    service: stackOf(environmentStackName(id, 'Service')),
+  }));
+  const stack = new PipelineStack(app, sharedStackName('Pipeline'), {
     ...env,
     repository,
+    registryStack: registry,
+    environments,
     connectionArn: CONNECTION_ARN,
     owner: 'octo-org',
-    repo: 'clock-mirror',
+    repo: IDENTITY.githubRepo,
     cdkContext: { connectionArn: CONNECTION_ARN, githubOwner: 'octo-org' },
     ...overrides,
   });

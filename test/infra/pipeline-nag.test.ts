@@ -77,6 +77,7 @@ suite('cdk-nag AwsSolutions on the pipeline stack', () => {
     const expected: Record<string, string[]> = {
       Pipeline: [...read, ...write],
       SelfUpdate: nodeImageProject('SelfUpdate'),
+      DeployRegistry: nodeImageProject('DeployRegistry'),
       UnitTest: nodeImageProject('UnitTest'),
       StaticAnalysis: nodeImageProject('StaticAnalysis'),
       BuildImage: [defaultLogGroup('BuildImage'), ...read, ...write, 'AwsSolutions-IAM5[Resource::*]'],

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { tagDeployedSpec } from '../../infra/lib/pipeline/tag-deployed.ts';
 import { ROOT } from '../../tools/root.ts';
+import { IDENTITY } from '../../src/identity.ts';
 
 const DIGEST = 'sha256:4f1c0d0e5c7b9a8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a39281706';
 const MANIFEST = JSON.stringify({ schemaVersion: 2, layers: ['a'] });
@@ -30,7 +31,7 @@ const args = process.argv.slice(2);
 const arg = (name) => args[args.indexOf(name) + 1];
 fs.appendFileSync(process.env.CALLS, args.slice(0, 2).join(' ') + '\\n');
 const s = JSON.parse(fs.readFileSync(process.env.ECR, 'utf8'));
-if (arg('--repository-name') !== 'clock-mirror') { console.error('RepositoryNotFoundException'); process.exit(254); }
+if (arg('--repository-name') !== '${IDENTITY.slug}') { console.error('RepositoryNotFoundException'); process.exit(254); }
 if (args[1] === 'batch-get-image') {
   const digest = s.tags[arg('--image-ids').replace('imageTag=', '')];
   if (digest === undefined) { console.log('None'); process.exit(0); }
@@ -72,7 +73,7 @@ function tagDeployed(env: Record<string, string>) {
   return { ...result, tags: state.tags, calls: readFileSync(calls, 'utf8').trimEnd().split('\n').filter(Boolean) };
 }
 
-const ENV = { REPOSITORY_NAME: 'clock-mirror', IMAGE_TAG: '1.4.0-0a1b2c3', DEPLOY_ENVIRONMENT: 'staging' };
+const ENV = { REPOSITORY_NAME: IDENTITY.slug, IMAGE_TAG: '1.4.0-0a1b2c3', DEPLOY_ENVIRONMENT: 'staging' };
 
 suite('TagDeployed: the deployed image gets a tag the lifecycle policy keeps', () => {
   test('adds deployed-<environment>-<UTC time> to the digest the deployed tag names, leaving the others', () => {
@@ -88,7 +89,7 @@ suite('TagDeployed: the deployed image gets a tag the lifecycle policy keeps', (
     assert.ok(stamped >= Math.floor(before / 1000) * 1000 - 1000 && stamped <= Date.now(), added[0]);
     assert.equal(run.tags[added[0]!], DIGEST);
     assert.equal(run.tags['1.4.0-0a1b2c3'], DIGEST);
-    assert.equal(run.stdout.trim(), `tagged clock-mirror:1.4.0-0a1b2c3 as ${added[0]}`);
+    assert.equal(run.stdout.trim(), `tagged ${IDENTITY.slug}:1.4.0-0a1b2c3 as ${added[0]}`);
     assert.deepEqual(run.calls, ['ecr batch-get-image', 'ecr batch-get-image', 'ecr put-image']);
   });
 
@@ -101,12 +102,12 @@ suite('TagDeployed: the deployed image gets a tag the lifecycle policy keeps', (
   test('an image tag the repository does not hold fails, and tags nothing', () => {
     const run = tagDeployed({ ...ENV, IMAGE_TAG: '9.9.9-fffffff' });
     assert.equal(run.status, 1);
-    assert.match(run.stderr, /clock-mirror:9\.9\.9-fffffff does not exist: nothing to tag/);
+    assert.match(run.stderr, new RegExp(String.raw`${IDENTITY.slug}:9\.9\.9-fffffff does not exist: nothing to tag`));
     assert.ok(!run.calls.includes('ecr put-image'));
   });
 
   test('without IMAGE_TAG, or with an environment name that is not one, it fails before calling AWS', () => {
-    const missing = tagDeployed({ REPOSITORY_NAME: 'clock-mirror', DEPLOY_ENVIRONMENT: 'staging' });
+    const missing = tagDeployed({ REPOSITORY_NAME: IDENTITY.slug, DEPLOY_ENVIRONMENT: 'staging' });
     assert.notEqual(missing.status, 0);
     assert.match(missing.stderr, /IMAGE_TAG is not set/);
     const bad = tagDeployed({ ...ENV, DEPLOY_ENVIRONMENT: 'Prod;rm' });

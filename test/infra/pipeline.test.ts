@@ -17,6 +17,8 @@ import {
   stage,
   stages,
 } from './pipeline-fixture.ts';
+import { IDENTITY } from '../../src/identity.ts';
+import { environmentStackName, sharedStackName } from '../../infra/lib/names.ts';
 
 const ALL_STAGES = [
   'Source',
@@ -25,7 +27,7 @@ const ALL_STAGES = [
   'Build',
   'Deploy-Staging',
   'Smoke-Staging',
-  'Approve',
+  'Approve-Production',
   'Deploy-Production',
   'Smoke-Production',
 ];
@@ -88,14 +90,14 @@ suite('pipeline stages', () => {
     const { template: withoutApproval } = buildPipeline({ requireApproval: false });
     assert.deepEqual(
       stages(withoutApproval).map((s) => s.Name),
-      ALL_STAGES.filter((name) => name !== 'Approve'),
+      ALL_STAGES.filter((name) => name !== 'Approve-Production'),
     );
     const categories = stages(withoutApproval).flatMap((s) => s.Actions.map((a) => a.ActionTypeId.Category));
     assert.ok(!categories.includes('Approval'));
   });
 
   test('with the approval (the default), Approve holds one manual approval that notifies the topic', () => {
-    const [approval, ...others] = stage(template, 'Approve').Actions;
+    const [approval, ...others] = stage(template, 'Approve-Production').Actions;
     assert.equal(others.length, 0);
     assert.equal(approval!.ActionTypeId.Category, 'Approval');
     assert.equal(approval!.ActionTypeId.Provider, 'Manual');
@@ -109,7 +111,7 @@ suite('pipeline stages', () => {
     assert.equal(source!.ActionTypeId.Provider, 'CodeStarSourceConnection');
     assert.deepEqual(source!.Configuration, {
       ConnectionArn: CONNECTION_ARN,
-      FullRepositoryId: 'octo-org/clock-mirror',
+      FullRepositoryId: `octo-org/${IDENTITY.slug}`,
       BranchName: 'main',
       DetectChanges: true,
     });
@@ -210,7 +212,10 @@ suite('Build stage', () => {
       [['REPOSITORY_URI', 'PLAINTEXT']],
     );
     // <account>.dkr.ecr.<region>.amazonaws.com/<name>, from the registry stack's repository.
-    assert.match(JSON.stringify(variables[0]!.Value), /"StackName":"Registry".*\.dkr\.ecr\./);
+    assert.match(
+      JSON.stringify(variables[0]!.Value),
+      new RegExp(`"StackName":"${sharedStackName('Registry')}".*\\.dkr\\.ecr\\.`),
+    );
   });
 
   test('only the image project may push images, TagDeployed only tag them, and only in our repository', () => {
@@ -260,7 +265,8 @@ suite('Deploy and Smoke stages', () => {
       const cdkDeploy = spec.phases.build!.commands.find((command) => command.startsWith('npx cdk deploy'));
       assert.equal(
         cdkDeploy,
-        `npx cdk deploy 'ClockMirror-${environment}-*' -c connectionArn=${CONNECTION_ARN} -c githubOwner=octo-org ` +
+        `npx cdk deploy ${environmentStackName(environment, 'Network')} ${environmentStackName(environment, 'Service')} ` +
+          `--exclusively -c connectionArn=${CONNECTION_ARN} -c githubOwner=octo-org ` +
           '-c "imageTag=$IMAGE_TAG" --require-approval never --progress events --outputs-file cdk-outputs.json',
       );
       assert.deepEqual(spec.env?.['exported-variables'], ['SERVICE_URL']);
@@ -306,30 +312,41 @@ suite('Deploy and Smoke stages', () => {
       ({ action, resources }) => action === 'sts:AssumeRole' && JSON.stringify(resources).includes('cdk-'),
     );
     const roleOf = (name: string) => roleOfProject(projectOf(stage(template, name).Actions[0]!));
-    const deployRoles = ['UpdatePipeline', 'Deploy-Staging', 'Deploy-Production'].map(roleOf);
-    assert.deepEqual(assumers.map(({ role }) => role).sort(), [...deployRoles].sort());
+    const registryRole = roleOfProject(projectOf(stage(template, 'UpdatePipeline').Actions[1]!));
+    const deployRoles = [...['UpdatePipeline', 'Deploy-Staging', 'Deploy-Production'].map(roleOf), registryRole];
+    // One grant of deploy and file-publishing per project, and one of lookup per drift-checking project.
+    assert.deepEqual([...new Set(assumers.map(({ role }) => role))].sort(), [...deployRoles].sort());
     const bootstrapRole = (role: string) =>
       `{"Fn::Join":["",["arn:aws:iam::",ACCOUNT,":role/cdk-hnb659fds-${role}-role-",ACCOUNT,"-eu-west-1"]]}`;
-    for (const { role, resources } of assumers) {
+    for (const role of deployRoles) {
       const drift = role !== roleOf('UpdatePipeline');
       assert.deepEqual(
-        resources.map((arn) => JSON.stringify(arn).replace(/\{"Ref":"AWS::AccountId"\}/g, 'ACCOUNT')),
-        ['deploy', 'file-publishing', ...(drift ? ['lookup'] : [])].map(bootstrapRole),
+        assumers
+          .filter((grant) => grant.role === role)
+          .flatMap(({ resources }) => resources)
+          .map((arn) => JSON.stringify(arn).replace(/\{"Ref":"AWS::AccountId"\}/g, 'ACCOUNT'))
+          .sort(),
+        ['deploy', 'file-publishing', ...(drift ? ['lookup'] : [])].map(bootstrapRole).sort(),
       );
     }
   });
 
   for (const environment of ['Staging', 'Production']) {
-    test(`Deploy-${environment} checks its stacks for drift, as the lookup role, before cdk deploy`, () => {
+    test(`Deploy-${environment} checks each of its stacks for drift, as the lookup role, before cdk deploy`, () => {
       const project = projectOf(stage(template, `Deploy-${environment}`).Actions[0]!);
       const commands = buildSpecOf(template, project).phases.build!.commands;
-      const drift = commands.findIndex((command) => command.startsWith('bash infra/lib/pipeline/drift-check.sh'));
-      assert.equal(
-        commands[drift],
-        `bash infra/lib/pipeline/drift-check.sh 'ClockMirror-${environment}-*' -c connectionArn=${CONNECTION_ARN} ` +
-          '-c githubOwner=octo-org -c "imageTag=$IMAGE_TAG"',
+      const drift = commands.filter((command) => command.startsWith('bash infra/lib/pipeline/drift-check.sh'));
+      assert.deepEqual(
+        drift,
+        (['Network', 'Service'] as const).map(
+          (part) =>
+            `bash infra/lib/pipeline/drift-check.sh ${environmentStackName(environment, part)} ` +
+            `-c connectionArn=${CONNECTION_ARN} -c githubOwner=octo-org -c "imageTag=$IMAGE_TAG"`,
+        ),
       );
-      assert.ok(drift < commands.findIndex((command) => command.startsWith('npx cdk deploy')));
+      assert.ok(
+        commands.indexOf(drift.at(-1)!) < commands.findIndex((command) => command.startsWith('npx cdk deploy')),
+      );
       const variables = (projectProperties(template, project).Environment as { EnvironmentVariables: unknown[] })
         .EnvironmentVariables;
       assert.match(JSON.stringify(variables), /"Name":"DRIFT_ROLE_ARN".*cdk-hnb659fds-lookup-role-/);
@@ -338,12 +355,33 @@ suite('Deploy and Smoke stages', () => {
 });
 
 suite('self-update', () => {
+  test('then the Registry, which every environment shares, is deployed once, drift-checked, before any environment', () => {
+    const [selfMutate, registryAction, ...others] = stage(template, 'UpdatePipeline').Actions;
+    assert.deepEqual(others, []);
+    assert.equal(registryAction!.Name, 'Registry');
+    assert.ok(registryAction!.RunOrder > selfMutate!.RunOrder);
+    const context = `-c connectionArn=${CONNECTION_ARN} -c githubOwner=octo-org`;
+    assert.deepEqual(commandsOf(buildSpecOf(template, projectOf(registryAction!))), [
+      'npm ci --no-audit --no-fund',
+      `bash infra/lib/pipeline/drift-check.sh ${sharedStackName('Registry')} ${context}`,
+      `npx cdk deploy ${sharedStackName('Registry')} --exclusively ${context} --require-approval never --progress events`,
+    ]);
+    // No other action deploys it: every other cdk deploy names its stacks and deploys them alone.
+    const deploys = stages(template)
+      .flatMap(({ Actions }) => Actions)
+      .filter((action) => action.ActionTypeId.Provider === 'CodeBuild')
+      .flatMap((action) => commandsOf(buildSpecOf(template, projectOf(action))))
+      .filter((command) => command.startsWith('npx cdk deploy'));
+    assert.equal(deploys.filter((command) => command.includes(sharedStackName('Registry'))).length, 1);
+    for (const command of deploys) assert.match(command, / --exclusively /);
+  });
+
   test('UpdatePipeline deploys this stack alone, with the same context, and the pipeline restarts after changing', () => {
     const [selfMutate] = stage(template, 'UpdatePipeline').Actions;
     assert.deepEqual(commandsOf(buildSpecOf(template, projectOf(selfMutate!))), [
       'npm ci --no-audit --no-fund',
-      `npx cdk deploy ClockMirror-Pipeline --exclusively -c connectionArn=${CONNECTION_ARN} -c githubOwner=octo-org ` +
-        '--require-approval never --progress events',
+      `npx cdk deploy ${sharedStackName('Pipeline')} --exclusively -c connectionArn=${CONNECTION_ARN} ` +
+        '-c githubOwner=octo-org --require-approval never --progress events',
     ]);
     template.hasResourceProperties('AWS::CodePipeline::Pipeline', {
       RestartExecutionOnUpdate: true,
@@ -374,7 +412,7 @@ suite('safety: encryption, logs, timeouts, notifications', () => {
 
   test('every CodeBuild project has the KMS key, a timeout and its own encrypted log group, kept a year', () => {
     const projects = resourcesOfType(template, 'AWS::CodeBuild::Project');
-    assert.equal(projects.length, 8);
+    assert.equal(projects.length, 9);
     const logGroups = new Map(
       resourcesOfType(template, 'AWS::Logs::LogGroup').map(([id, group]) => [id, group.Properties!]),
     );
@@ -433,17 +471,32 @@ suite('safety: encryption, logs, timeouts, notifications', () => {
 });
 
 suite('props', () => {
-  test('branch, stack name prefix and bootstrap qualifier reach the source, the deploys and the grants', () => {
-    const { template: custom } = buildPipeline({
-      branch: 'release',
-      stackNamePrefix: 'Clocks',
-      bootstrapQualifier: 'abc123xyz',
-    });
+  test('branch and bootstrap qualifier reach the source and the grants', () => {
+    const { template: custom } = buildPipeline({ branch: 'release', bootstrapQualifier: 'abc123xyz' });
     assert.equal(stage(custom, 'Source').Actions[0]!.Configuration?.BranchName, 'release');
-    const deploy = commandsOf(buildSpecOf(custom, projectOf(stage(custom, 'Deploy-Production').Actions[0]!)));
-    assert.ok(deploy.some((command) => command.startsWith(`npx cdk deploy 'Clocks-Production-*'`)));
-    assert.ok(deploy.some((command) => command.includes('["Clocks-Production-Service"]')));
     assert.match(JSON.stringify(custom.toJSON()), /cdk-abc123xyz-deploy-role-/);
+  });
+
+  test('the deploys target the stacks they are given, by name, and the smoke test reads that service stack', () => {
+    const { template: custom } = buildPipeline({}, 'eu-west-1', ['Qa', 'Live']);
+    assert.deepEqual(
+      stages(custom).map(({ Name }) => Name),
+      [...ALL_STAGES.slice(0, 4), 'Deploy-Qa', 'Smoke-Qa', 'Approve-Live', 'Deploy-Live', 'Smoke-Live'],
+    );
+    const deploy = commandsOf(buildSpecOf(custom, projectOf(stage(custom, 'Deploy-Live').Actions[0]!)));
+    assert.ok(
+      deploy.some((command) =>
+        command.startsWith(
+          `npx cdk deploy ${environmentStackName('Live', 'Network')} ${environmentStackName('Live', 'Service')} --exclusively`,
+        ),
+      ),
+      deploy.join('\n'),
+    );
+    assert.ok(deploy.some((command) => command.includes(JSON.stringify([environmentStackName('Live', 'Service')]))));
+  });
+
+  test('with no environments there is nothing to deploy: it throws', () => {
+    assert.throws(() => buildPipeline({ environments: [] }), /environments is empty/);
   });
 
   test('invalid props throw early, with a message that names the problem', () => {

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ENVIRONMENTS } from '../../infra/lib/environments.ts';
 import { METRIC_DELAY } from '../../infra/lib/service/service-alarms.ts';
-import { buildClockMirror, onlyResource, resourcesOfType, type Resource } from './helpers.ts';
+import { buildServiceApp, onlyResource, resourcesOfType, type Resource } from './helpers.ts';
+import { IDENTITY } from '../../src/identity.ts';
 
 /** CloudWatch accepts at most this many metrics and expressions (MetricDataQuery) in one alarm. */
 const ALARM_METRIC_LIMIT = 10;
@@ -32,13 +33,13 @@ function findAlarm(alarms: [string, Resource][], name: unknown): AlarmProperties
   return found[1].Properties as AlarmProperties;
 }
 
-const { app } = buildClockMirror();
+const { app } = buildServiceApp();
 const assembly = app.synth();
 
 suite('rollback timing', () => {
   for (const { name, id } of ENVIRONMENTS) {
     test(`${name}: the canary bakes for the slowest rollback alarm's window plus the metric delay`, () => {
-      const template = Template.fromJSON(assembly.getStackByName(`ClockMirror-${id}-Service`).template as object);
+      const template = Template.fromJSON(assembly.getStackByName(`${IDENTITY.id}-${id}-Service`).template as object);
       const configuration = (onlyResource(template, 'AWS::ECS::Service').Properties as Record<string, unknown>)
         .DeploymentConfiguration as {
         CanaryConfiguration: { CanaryBakeTimeInMinutes: number };

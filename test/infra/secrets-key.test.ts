@@ -2,7 +2,7 @@ import { suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Template } from 'aws-cdk-lib/assertions';
 import { STAGING } from '../../infra/lib/environments.ts';
-import { buildClockMirror, resourcesOfType } from './helpers.ts';
+import { buildServiceApp, resourcesOfType } from './helpers.ts';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:clock/api-key-AbC123';
@@ -11,7 +11,7 @@ type Statement = { Effect: string; Action: string | string[]; Resource: unknown;
 
 /** Every identity-policy statement of the service stack, with the role it is attached to. */
 function statements(secretsKeyArn?: string): { roles: string[]; statement: Statement }[] {
-  const { stacks } = buildClockMirror({
+  const { stacks } = buildServiceApp({
     environments: [{ ...STAGING, service: { ...STAGING.service, secretArns: { API_KEY: SECRET_ARN }, secretsKeyArn } }],
   });
   const template = Template.fromStack(stacks.environments.get('staging')!.service);

@@ -1,10 +1,11 @@
 import { suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { buildClockMirror, onlyResource, resourcesOfType } from './helpers.ts';
+import { buildServiceApp, onlyResource, resourcesOfType } from './helpers.ts';
+import { IDENTITY } from '../../src/identity.ts';
 
 // One synthesis of the app exactly as infra/bin/app.ts builds it, shared by every test in this file.
-const { stacks } = buildClockMirror();
+const { stacks } = buildServiceApp();
 const staging = Template.fromStack(stacks.environments.get('staging')!.service);
 const production = Template.fromStack(stacks.environments.get('production')!.service);
 
@@ -20,7 +21,7 @@ const container = () =>
 
 function parameterValue(template: Template, name: string): string {
   const parameter = resourcesOfType(template, 'AWS::SSM::Parameter').find(
-    ([, r]) => r.Properties!.Name === `/clock-mirror/staging/${name}`,
+    ([, r]) => r.Properties!.Name === `/${IDENTITY.slug}/staging/${name}`,
   );
   if (!parameter) throw new Error(`no SSM parameter ${name}`);
   return parameter[1].Properties!.Value as string;
@@ -44,7 +45,7 @@ suite('task definition', () => {
   test('the container runs the image tag it is given, from the registry stack', () => {
     const image = JSON.stringify(container().Image);
     assert.match(image, /:1\.2\.3"\]\]\}$/);
-    assert.match(image, /"Fn::ImportValue":"ClockMirror-Registry:/);
+    assert.match(image, new RegExp(String.raw`"Fn::ImportValue":"${IDENTITY.id}-Registry:`));
   });
 
   test('the health check runs the node script, not curl', () => {
@@ -108,10 +109,10 @@ suite('task definition', () => {
     assert.deepEqual(
       resourcesOfType(staging, 'AWS::SSM::Parameter').map(([, r]) => [r.Properties!.Name, r.Properties!.Value]),
       [
-        ['/clock-mirror/staging/LOG_LEVEL', 'info'],
-        ['/clock-mirror/staging/LOG_REQUESTS', 'false'],
-        ['/clock-mirror/staging/KEEP_ALIVE_TIMEOUT_MS', '65000'],
-        ['/clock-mirror/staging/SHUTDOWN_TIMEOUT_MS', '10000'],
+        [`/${IDENTITY.slug}/staging/LOG_LEVEL`, 'info'],
+        [`/${IDENTITY.slug}/staging/LOG_REQUESTS`, 'false'],
+        [`/${IDENTITY.slug}/staging/KEEP_ALIVE_TIMEOUT_MS`, '65000'],
+        [`/${IDENTITY.slug}/staging/SHUTDOWN_TIMEOUT_MS`, '10000'],
       ],
     );
   });
@@ -133,7 +134,7 @@ suite('task definition', () => {
     const ssm = policy.Statement.find((s) => [s.Action].flat().includes('ssm:GetParameters'))!;
     assert.equal((ssm.Resource as unknown[]).length, 4);
     const pull = policy.Statement.find((s) => [s.Action].flat().includes('ecr:BatchGetImage'))!;
-    assert.match(JSON.stringify(pull.Resource), /"Fn::ImportValue":"ClockMirror-Registry:/);
+    assert.match(JSON.stringify(pull.Resource), new RegExp(String.raw`"Fn::ImportValue":"${IDENTITY.id}-Registry:`));
   });
 });
 
@@ -146,7 +147,10 @@ suite('service', () => {
     const subnets = network.AwsvpcConfiguration.Subnets.map((s) => JSON.stringify(s));
     assert.equal(subnets.length, 2);
     for (const subnet of subnets)
-      assert.match(subnet, /"Fn::ImportValue":"ClockMirror-Staging-Network:ExportsOutputRefVpcPrivateSubnet\d/);
+      assert.match(
+        subnet,
+        new RegExp(String.raw`"Fn::ImportValue":"${IDENTITY.id}-Staging-Network:ExportsOutputRefVpcPrivateSubnet\d`),
+      );
   });
 
   test('deploys as an ECS canary: 10 % first, a bake time, then all of it', () => {
@@ -259,7 +263,7 @@ suite('network access', () => {
     for (const subnet of loadBalancer.Subnets as unknown[]) {
       assert.match(
         JSON.stringify(subnet),
-        /"Fn::ImportValue":"ClockMirror-Staging-Network:ExportsOutputRefVpcPublicSubnet\d/,
+        new RegExp(String.raw`"Fn::ImportValue":"${IDENTITY.id}-Staging-Network:ExportsOutputRefVpcPublicSubnet\d`),
       );
     }
     staging.hasResourceProperties('AWS::EC2::SecurityGroup', {

@@ -1,10 +1,11 @@
 import { suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { buildClockMirror, CERTIFICATE_ARN, VARIANTS, resourcesOfType, type Resource } from './helpers.ts';
+import { buildServiceApp, CERTIFICATE_ARN, VARIANTS, resourcesOfType, type Resource } from './helpers.ts';
+import { IDENTITY } from '../../src/identity.ts';
 
 // One synthesis for the three variants, side by side in one app.
-const { stacks } = buildClockMirror({ environments: VARIANTS });
+const { stacks } = buildServiceApp({ environments: VARIANTS });
 const template = (name: string) => Template.fromStack(stacks.environments.get(name)!.service);
 const plain = template('staging');
 const zone = template('zone');
@@ -109,7 +110,7 @@ suite('runtime configuration', () => {
       resourcesOfType(t, 'AWS::ECS::TaskDefinition')[0]![1].Properties!.ContainerDefinitions as {
         DockerLabels: Record<string, string>;
       }[]
-    )[0]!.DockerLabels['clock-mirror.runtime-config'];
+    )[0]!.DockerLabels[`${IDENTITY.slug}.runtime-config`];
   const logLevel = (t: Template) =>
     resourcesOfType(t, 'AWS::SSM::Parameter').find(([, r]) => String(r.Properties!.Name).endsWith('/LOG_LEVEL'))![1]
       .Properties!.Value;

@@ -1,5 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { addClockMirrorStacks } from '../../infra/lib/clock-mirror.ts';
+import { addServiceStacks } from '../../infra/lib/service-stacks.ts';
 import { ENVIRONMENTS } from '../../infra/lib/environments.ts';
 import { newApp } from '../infra/helpers.ts';
 
@@ -42,7 +42,7 @@ const MINUTE = 60_000;
 export function albSettings(environmentName = 'staging'): AlbSettings {
   const environment = ENVIRONMENTS.find((e) => e.name === environmentName);
   if (environment === undefined) throw new Error(`no environment named ${environmentName}`);
-  const stacks = addClockMirrorStacks(newApp(), { imageTag: 'drill', environments: [environment] });
+  const stacks = addServiceStacks(newApp(), { imageTag: 'drill', environments: [environment] });
   const template = Template.fromStack(stacks.environments.get(environmentName)!.service);
   const resources = Object.values(template.toJSON().Resources as Record<string, Resource>);
   const only = (type: string, where: (r: Resource) => boolean = () => true): Record<string, unknown> => {

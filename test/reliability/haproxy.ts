@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AlbSettings } from './alb-settings.ts';
+import { IDENTITY } from '../../src/identity.ts';
 
 export const INSTALL_HINT =
   'the load-balancer drill needs haproxy, found neither at $HAPROXY nor on PATH nor in /usr/sbin: ' +
@@ -132,7 +133,7 @@ export interface Haproxy {
 }
 
 export async function startHaproxy(binary: string, options: HaproxyOptions): Promise<Haproxy> {
-  const folder = mkdtempSync(join(tmpdir(), 'clock-mirror-haproxy-'));
+  const folder = mkdtempSync(join(tmpdir(), `${IDENTITY.slug}-haproxy-`));
   const socket = join(folder, 'admin.sock');
   const port = await freePort();
   const config = haproxyConfig({ ...options, port, socket });

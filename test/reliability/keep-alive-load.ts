@@ -1,7 +1,8 @@
 import { Agent, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BUSY } from '../helpers/busy-request.ts';
 
-export const ANSWER = '{"mirror_time":"12:22","actual_time":"11:38"}';
+export const ANSWER = BUSY.answer;
 
 /** One request of the drill's client, with times in ms from the start of the load. */
 export interface Outcome {
@@ -60,7 +61,7 @@ export function startLoad(url: string, options: LoadOptions): Load {
         inFlight--;
         resolve({ lane, sentMs, endedMs: now(), reused: req.reusedSocket, ...outcome });
       };
-      const req = request(`${url}/clock?mirror_time=12:22`, {
+      const req = request(`${url}${BUSY.path}`, {
         agent,
         signal: AbortSignal.timeout(options.requestTimeoutMs),
       });

@@ -2,13 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runLoad, type LoadResult } from '../../bench/load.ts';
+import { runLoad, type LoadResult } from '../../tools/load.ts';
 import { startServerProcess } from '../../tools/server-process.ts';
 import { SETTINGS } from './settings.ts';
+import { BUSY } from '../helpers/busy-request.ts';
+import { IDENTITY } from '../../src/identity.ts';
 
 const ROUNDS = 3;
-const ANSWER = '{"mirror_time":"12:22","actual_time":"11:38"}';
-const url = (base: string) => `${base}/clock?mirror_time=12:22`;
+const ANSWER = BUSY.answer;
+const url = (base: string) => `${base}${BUSY.path}`;
 
 function rssMb(pid: number): number {
   const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -35,7 +37,7 @@ test(`${ROUNDS} rounds of ${SETTINGS.loadRoundSeconds} s at ${SETTINGS.loadConne
           `p99 ${result.p99Ms.toFixed(1)} ms, ${result.errors} errors, RSS ${rounds.at(-1)!.rssMb.toFixed(1)} MB`,
       );
     }
-    assert.equal((await fetch(`${server.url}/health`)).status, 200);
+    assert.equal((await fetch(`${server.url}${IDENTITY.healthPath}`)).status, 200);
   } finally {
     server.kill();
   }

@@ -6,8 +6,9 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startServerProcess } from '../../tools/server-process.ts';
 import { SETTINGS } from './settings.ts';
+import { BUSY } from '../helpers/busy-request.ts';
 
-const ANSWER = '{"mirror_time":"12:22","actual_time":"11:38"}';
+const ANSWER = BUSY.answer;
 const LANES = 16;
 /** Longer than any answer may take; a request still open then was left hanging. */
 const HANG_MS = 3_000;
@@ -32,7 +33,7 @@ function attempt(port: number, id: string, agent: Agent | false, signalled: () =
       {
         host: '127.0.0.1',
         port,
-        path: '/clock?mirror_time=12:22',
+        path: BUSY.path,
         agent,
         headers: { 'x-request-id': id },
         signal: AbortSignal.timeout(HANG_MS),

@@ -4,11 +4,13 @@ import { Agent, request } from 'node:http';
 import { startServerProcess } from '../../tools/server-process.ts';
 import { slowClient, type SlowClient } from '../helpers/slow-client.ts';
 import { SETTINGS } from './settings.ts';
+import { BUSY } from '../helpers/busy-request.ts';
+import { IDENTITY } from '../../src/identity.ts';
 
 const HEADERS_TIMEOUT_MS = 1_000;
 /** Node checks for expired connections once a second (src/app.ts), so a cut may come up to a second late. */
 const LATEST_CUT_MS = HEADERS_TIMEOUT_MS + 1_000 + 1_000;
-const ANSWER = '{"mirror_time":"12:22","actual_time":"11:38"}';
+const ANSWER = BUSY.answer;
 
 /** GET over a keep-alive agent; a socket error is an answer too (status 0), so that a test can report it. */
 function get(url: string, agent: Agent): Promise<{ status: number; body: string; ms: number }> {
@@ -39,7 +41,7 @@ test(`${SETTINGS.slowClients} trickling and ${SETTINGS.slowClients} silent clien
     let cutAll = false;
     const allCut = Promise.all(slow.map((client) => client.cut)).finally(() => (cutAll = true));
     const callers = Array.from({ length: 4 }, async () => {
-      while (!cutAll) served.push(await get(`${server.url}/clock?mirror_time=12:22`, agent));
+      while (!cutAll) served.push(await get(`${server.url}${BUSY.path}`, agent));
     });
     const cuts = await Promise.race([
       allCut,
@@ -67,7 +69,7 @@ test(`${SETTINGS.slowClients} trickling and ${SETTINGS.slowClients} silent clien
       `cut after ${Math.round(Math.min(...cuts.map((c) => c.ms)))}-${Math.round(Math.max(...cuts.map((c) => c.ms)))} ms; ` +
         `${served.length} ordinary requests served meanwhile, slowest ${slowest.toFixed(1)} ms`,
     );
-    assert.equal((await get(`${server.url}/health`, agent)).status, 200);
+    assert.equal((await get(`${server.url}${IDENTITY.healthPath}`, agent)).status, 200);
   } finally {
     for (const client of slow) client.stop();
     agent.destroy();

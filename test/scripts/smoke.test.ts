@@ -4,12 +4,15 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { listenOnLoopback, runScript } from '../helpers/script-run.ts';
 import { startServerProcess, type ServerProcess } from '../../tools/server-process.ts';
+import { expectation } from '../../tools/post-deploy-checks.ts';
+import { IDENTITY } from '../../src/identity.ts';
+import { fakeService } from '../helpers/fake-service.ts';
 
 /** Runs scripts/smoke.ts as `npm run smoke` does. */
 const smoke = (...args: string[]) => runScript('scripts/smoke.ts', ...args);
 
 const lines = (text: string) => text.trimEnd().split('\n');
-const CHECK_COUNT = 13;
+const CHECK_COUNT = IDENTITY.checks.length;
 
 suite('smoke test against the real service', () => {
   let server: ServerProcess;
@@ -18,72 +21,48 @@ suite('smoke test against the real service', () => {
   });
   after(() => server.kill());
 
-  test('every check passes: one "ok" line per check, a summary, exit code 0', async () => {
-    const run = await smoke(`${server.url}/`);
+  test('every check of the identity passes: one "ok" line per check, a summary, exit code 0', async () => {
+    const run = await smoke(server.url);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     const output = lines(run.stdout);
     assert.equal(output[0], `smoke test of ${server.url} (${CHECK_COUNT} checks, 5000 ms timeout each)`);
-    const checks = output.slice(1, -1);
-    assert.equal(checks.length, CHECK_COUNT);
-    for (const line of checks) assert.match(line, /^ok {4}GET \//);
-    assert.ok(checks.includes('ok    GET /health → 200 {"status":"ok"}'));
-    assert.ok(
-      checks.includes('ok    GET /clock?mirror_time=12:22 → 200 {"mirror_time":"12:22","actual_time":"11:38"}'),
+    assert.deepEqual(
+      output.slice(1, -1),
+      IDENTITY.checks.map((check) => `ok    GET ${check.path} → ${expectation(check)}`),
     );
-    assert.ok(
-      checks.includes('ok    GET /clock?mirror_time=06:00 → 200 {"mirror_time":"06:00","actual_time":"06:00"}'),
-    );
-    assert.ok(checks.includes('ok    GET /clock?mirror_time=13:20 → 400 with a JSON message naming mirror_time'));
-    assert.ok(checks.includes('ok    GET / → 200 Swagger UI (text/html)'));
     assert.match(output.at(-1)!, new RegExp(`^passed: ${CHECK_COUNT} of ${CHECK_COUNT} checks in \\d+ ms$`));
     assert.equal(run.stderr, '');
   });
 });
 
-suite('smoke test against a service that answers wrongly', () => {
-  // Healthy, but the clock is a real clock: it answers the mirror time unchanged, and accepts 13:20.
-  const wrong = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    const time = url.searchParams.get('mirror_time');
-    const body =
-      url.pathname === '/health'
-        ? { status: 'ok' }
-        : url.pathname === '/clock'
-          ? { mirror_time: time, actual_time: time }
-          : {};
-    response.writeHead(url.pathname === '/' ? 404 : 200, { 'content-type': 'application/json' });
-    response.end(JSON.stringify(body));
-  });
+suite('smoke test against a service that answers some checks wrongly', () => {
+  // The first check after the health check, and the last one.
+  const wrong = [1, IDENTITY.checks.length - 1];
+  const fake = fakeService(IDENTITY.checks, wrong);
   let url: string;
   before(async () => {
-    url = await listenOnLoopback(wrong);
+    url = await listenOnLoopback(fake.server);
   });
-  after(() => wrong.close());
+  after(() => fake.server.close());
 
   test('each wrong answer is a FAIL line saying what was expected and what came, and the exit code is 1', async () => {
     const run = await smoke(url);
     assert.equal(run.code, 1, run.stdout + run.stderr);
-    const output = lines(run.stdout);
-    assert.ok(output.includes('ok    GET /health → 200 {"status":"ok"}'));
-    // 12:00 and 06:00 mirror to themselves, so even this broken clock gets them right.
-    assert.ok(
-      output.includes('ok    GET /clock?mirror_time=12:00 → 200 {"mirror_time":"12:00","actual_time":"12:00"}'),
-    );
-    assert.ok(
-      output.includes(
-        'FAIL  GET /clock?mirror_time=12:22: expected 200 {"mirror_time":"12:22","actual_time":"11:38"}, ' +
-          'got 200 "{\\"mirror_time\\":\\"12:22\\",\\"actual_time\\":\\"12:22\\"}"',
+    assert.deepEqual(
+      lines(run.stdout).slice(1, -1),
+      IDENTITY.checks.map((check, index) =>
+        wrong.includes(index)
+          ? `FAIL  GET ${check.path}: expected ${expectation(check)}, got 200 application/json "{\\"wrong\\":true}"`
+          : `ok    GET ${check.path} → ${expectation(check)}`,
       ),
     );
-    assert.ok(
-      output.includes(
-        'FAIL  GET /clock?mirror_time=13:20: expected 400 with a JSON message naming mirror_time, ' +
-          'got 200 "{\\"mirror_time\\":\\"13:20\\",\\"actual_time\\":\\"13:20\\"}"',
-      ),
+    assert.equal(
+      lines(run.stdout)
+        .at(-1)
+        ?.replace(/\d+ ms$/, 'N ms'),
+      `FAILED: ${CHECK_COUNT - wrong.length} of ${CHECK_COUNT} checks in N ms`,
     );
-    assert.ok(output.includes('FAIL  GET /: expected 200 Swagger UI (text/html), got 404 application/json "{}"'));
-    assert.equal(output.filter((line) => line.startsWith('FAIL  ')).length, 10);
-    assert.equal(output.at(-1)?.replace(/\d+ ms$/, 'N ms'), `FAILED: 3 of ${CHECK_COUNT} checks in N ms`);
+    assert.ok(fake.requests.every((request) => request.headers['user-agent'] === `${IDENTITY.slug}-smoke`));
   });
 });
 
@@ -112,8 +91,8 @@ suite('smoke test against nothing, or a service that never answers', () => {
       const failures = lines(run.stdout).filter((line) => line.startsWith('FAIL  '));
       assert.equal(failures.length, CHECK_COUNT);
       for (const line of failures) assert.match(line, /no answer within 150 ms$/);
-      // 13 checks × 150 ms, plus the start of a Node process: bounded, not a hang.
-      assert.ok(run.elapsedMs < 15_000, `took ${run.elapsedMs} ms`);
+      // Each check × 150 ms, plus the start of a Node process: bounded, not a hang.
+      assert.ok(run.elapsedMs < 5_000 + CHECK_COUNT * 150, `took ${run.elapsedMs} ms`);
     } finally {
       silent.closeAllConnections();
       silent.close();

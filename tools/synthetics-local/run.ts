@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire, registerHooks } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { IDENTITY } from '../../src/identity.ts';
 import { bundleCheck } from '../../infra/canary/bundle.ts';
 import { steps } from './synthetics.ts';
 
@@ -30,7 +31,7 @@ if (serviceUrl === undefined) {
 }
 process.env.SERVICE_URL = serviceUrl;
 
-const folder = mkdtempSync(join(tmpdir(), 'clock-mirror-canary-'));
+const folder = mkdtempSync(join(tmpdir(), `${IDENTITY.slug}-canary-`));
 const script = join(folder, 'index.js');
 writeFileSync(script, bundleCheck());
 try {

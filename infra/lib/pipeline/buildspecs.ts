@@ -128,8 +128,11 @@ export function buildImageSpec(): BuildSpecObject {
 }
 
 export interface DeploySpecOptions {
-  /** Stacks `cdk deploy` selects, e.g. `ClockMirror-Staging-*`. */
-  readonly stacks: string;
+  /**
+   * The environment's stacks, by name, as the app names them (infra/lib/names.ts). Deployed `--exclusively`: without
+   * it, `cdk deploy` adds every stack they depend on, the shared Registry among them.
+   */
+  readonly stacks: readonly string[];
   /** The stack whose `ServiceUrl` output is exported as SERVICE_URL. */
   readonly serviceStackName: string;
   readonly contextArgs: string;
@@ -148,7 +151,7 @@ export function serviceUrlCommand(serviceStackName: string): string {
 }
 
 /**
- * A drift check of the environment's stacks (drift-check.sh), then
+ * A drift check of each of the environment's stacks (drift-check.sh), then
  * `cdk deploy` of one environment with exactly the image tag the Build stage pushed.
  * CloudFormation waits for the ECS deployment (canary, bake time, alarm rollback) to
  * finish, so this action ends when the new tasks take all the traffic, or fails when
@@ -161,15 +164,18 @@ export function deploySpec(options: DeploySpecOptions): BuildSpecObject {
       build: [
         // No apostrophe in these messages: bash reads one inside "${...}" as an opening quote.
         ': "${IMAGE_TAG:?IMAGE_TAG is not set: the deploy action passes the tag from the Build stage}"',
-        line(
-          'bash infra/lib/pipeline/drift-check.sh',
-          shellQuote(options.stacks),
-          options.contextArgs,
-          '-c "imageTag=$IMAGE_TAG"',
+        ...options.stacks.map((stack) =>
+          line(
+            'bash infra/lib/pipeline/drift-check.sh',
+            shellQuote(stack),
+            options.contextArgs,
+            '-c "imageTag=$IMAGE_TAG"',
+          ),
         ),
         line(
           'npx cdk deploy',
-          shellQuote(options.stacks),
+          ...options.stacks.map(shellQuote),
+          '--exclusively',
           options.contextArgs,
           '-c "imageTag=$IMAGE_TAG" --require-approval never --progress events',
           `--outputs-file ${OUTPUTS_FILE}`,
@@ -179,6 +185,29 @@ export function deploySpec(options: DeploySpecOptions): BuildSpecObject {
       ],
     },
     exportedVariables: ['SERVICE_URL'],
+    npmCache: true,
+  });
+}
+
+/**
+ * A drift check, then `cdk deploy` of one stack that every environment shares (the Registry): one step of the
+ * pipeline deploys it, before any environment, so that no environment's deploy changes it under the others.
+ */
+export function sharedStackSpec(stackName: string, contextArgs: string): BuildSpecObject {
+  return spec({
+    phases: {
+      install: [NPM_CI],
+      build: [
+        line('bash infra/lib/pipeline/drift-check.sh', shellQuote(stackName), contextArgs),
+        line(
+          'npx cdk deploy',
+          shellQuote(stackName),
+          '--exclusively',
+          contextArgs,
+          '--require-approval never --progress events',
+        ),
+      ],
+    },
     npmCache: true,
   });
 }

@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import { logEncryptionKey } from '../kms.ts';
 import { acknowledgeShortRetention, TEST_ENVIRONMENT_RETENTION } from '../log-storage.ts';
 import { IMAGE_CONTRACT } from './image-contract.ts';
+import { IDENTITY } from '../../../src/identity.ts';
 
 export interface CanarySettings {
   /** Share of production traffic the new revision gets first, 0.1 to 100 in steps of 0.1. */
@@ -24,7 +25,7 @@ export interface CanarySettings {
 export interface AppServiceProps {
   readonly vpc: ec2.IVpc;
   readonly image: ecs.ContainerImage;
-  /** Path prefix of the runtime configuration in SSM Parameter Store, e.g. /clock-mirror/staging. */
+  /** Path prefix of the runtime configuration in SSM Parameter Store, e.g. /<slug>/staging (infra/lib/names.ts). */
   readonly parameterPath: string;
   /** Runtime configuration: one SSM parameter each, injected as an environment variable when a task starts. */
   readonly runtimeConfig: Readonly<Record<string, string>>;
@@ -84,7 +85,7 @@ export class AppService extends Construct {
       const parameter = new ssm.StringParameter(this, name, {
         parameterName: `${props.parameterPath}/${name}`,
         stringValue: value,
-        description: `${name} for the clock-mirror container; read when a task starts`,
+        description: `${name} for the ${IDENTITY.slug} container; read when a task starts`,
       });
       secrets[name] = ecs.Secret.fromSsmParameter(parameter);
     }
@@ -115,7 +116,7 @@ export class AppService extends Construct {
       secrets,
       // Tasks read the parameters only when they start. A change of value changes this label, hence the task
       // definition, so the change rolls out as a deployment, through the canary, like a new image.
-      dockerLabels: { 'clock-mirror.runtime-config': configDigest(props.runtimeConfig) },
+      dockerLabels: { [`${IDENTITY.slug}.runtime-config`]: configDigest(props.runtimeConfig) },
       user: IMAGE_CONTRACT.user,
       readonlyRootFilesystem: true,
       linuxParameters,

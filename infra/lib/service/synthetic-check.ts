@@ -126,8 +126,8 @@ export class SyntheticCheck extends Construct {
 
     this.failedAlarm = new cloudwatch.Alarm(this, 'Failed', {
       alarmDescription:
-        'The synthetic check failed: /health or /clock?mirror_time=12:22 through the load balancer did not give the ' +
-        'exact answer, after one retry. Rolls back a deployment in progress.',
+        'The synthetic check failed: one of the checks in src/identity.ts, through the load balancer, did not get ' +
+        'the expected answer, after one retry. Rolls back a deployment in progress.',
       // canary.metricFailed() would name the canary by reference, and close a dependency cycle.
       metric: new cloudwatch.Metric({
         namespace: 'CloudWatchSynthetics',

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { FastifyError } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { describeError } from '../errors.ts';
+import { describeError } from '../../errors.ts';
 import { parseTime } from '../mirror.ts';
 import { PAGE_SCRIPT } from '../mirror-page/assets.ts';
 import { renderPage } from '../mirror-page/render.ts';

@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import { Script } from 'node:vm';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { withApp } from '../helpers/app.ts';
-import { PAGE_HEADERS } from '../../src/headers.ts';
-import { ROOT } from '../../tools/root.ts';
-import { angleBetween, drawnHands, type DrawnHands, isWellFormedXml } from '../helpers/clock-geometry.ts';
+import { withExample } from '../app.ts';
+import { PAGE_HEADERS } from '../../../src/headers.ts';
+import { ROOT } from '../../../tools/root.ts';
+import { angleBetween, drawnHands, type DrawnHands, isWellFormedXml } from '../clock-geometry.ts';
+import { IDENTITY } from '../../../src/identity.ts';
 
-const app = await withApp();
+const app = await withExample();
 
 const get = (url: string) => app.inject({ method: 'GET', url });
 
@@ -45,7 +46,7 @@ suite('GET /mirror without JavaScript', () => {
       textOf(answer),
       /In the mirror the clock reads 12:22, so the real time is 11:38\.[\s\S]*Seen in the mirror: 12:22[\s\S]*The real clock: 11:38/,
     );
-    assert.match(response.body, /<title>Clock Mirror: 12:22 in the mirror is 11:38<\/title>/);
+    assert.match(response.body, new RegExp(String.raw`<title>${IDENTITY.name}: 12:22 in the mirror is 11:38<\/title>`));
 
     const [seen, real, ...more] = svgs(response.body);
     assert.ok(seen !== undefined && real !== undefined);
@@ -151,7 +152,7 @@ suite('GET /mirror.js', () => {
     assert.match(response.body, /\bfetch\(/);
     // The ids it looks up are the page's own, and the script served is the one bundled from that source.
     const { body: page } = await get('/mirror');
-    const source = readFileSync(join(ROOT, 'src/mirror-page/browser/mirror.ts'), 'utf8');
+    const source = readFileSync(join(ROOT, 'src/example/mirror-page/browser/mirror.ts'), 'utf8');
     const ids = [...source.matchAll(/element\(\w+, '([^']+)'/g)].map(([, id]) => id!);
     assert.deepEqual([...new Set(ids)].sort(), ['answer', 'mirror-form', 'time']);
     for (const id of ids) {
@@ -162,9 +163,13 @@ suite('GET /mirror.js', () => {
 });
 
 suite('links to the page', () => {
-  test('the Swagger UI description links to /mirror, and /mirror answers', async () => {
-    const document = (await get('/openapi.json')).json<{ info: { description: string }; paths: object }>();
-    const links = [...document.info.description.matchAll(/\]\((\/[^)]*)\)/g)].map(([, href]) => href);
+  test("the example's tag description in Swagger UI links to /mirror, and /mirror answers", async () => {
+    const document = (await get('/openapi.json')).json<{
+      tags: { name: string; description: string }[];
+      paths: object;
+    }>();
+    const clock = document.tags.find((tag) => tag.name === 'clock')!;
+    const links = [...clock.description.matchAll(/\]\((\/[^)]*)\)/g)].map(([, href]) => href);
     assert.deepEqual(links, ['/mirror']);
     assert.equal((await get('/mirror')).statusCode, 200);
     // The page is for people, not part of the API.

@@ -4,7 +4,7 @@
  * Run as a script, it is one slice of load in a process of its own, so that the load generator never shares an
  * event loop with the server it measures:
  *
- *   node bench/load.ts URL CONNECTIONS SECONDS [EXPECTED_BODY]
+ *   node tools/load.ts URL CONNECTIONS SECONDS [EXPECTED_BODY]
  *
  * Prints one JSON line (a LoadResult). Latencies are recorded per response with autocannon's sub-millisecond
  * timings: its own histogram rounds to whole milliseconds, too coarse for a p99 of about one millisecond.
@@ -70,7 +70,7 @@ export function runLoad(url: string, connections: number, seconds: number, expec
 if (import.meta.main) {
   const [url, connections, seconds, expectBody] = process.argv.slice(2);
   if (url === undefined || connections === undefined || seconds === undefined) {
-    process.stderr.write('usage: node bench/load.ts URL CONNECTIONS SECONDS [EXPECTED_BODY]\n');
+    process.stderr.write('usage: node tools/load.ts URL CONNECTIONS SECONDS [EXPECTED_BODY]\n');
     process.exit(2);
   }
   const result = await runLoad(url, Number(connections), Number(seconds), expectBody);

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { API_HEADERS, PAGE_HEADERS } from '../../src/headers.ts';
-import { startServerProcess } from '../../tools/server-process.ts';
+import { API_HEADERS, PAGE_HEADERS } from '../../../src/headers.ts';
+import { startServerProcess } from '../../../tools/server-process.ts';
 import { generate, oracle, type Case } from './hostile-input.ts';
-import { RawConnection, type Outcome } from './raw-http.ts';
-import { SEED, SETTINGS } from './settings.ts';
+import { RawConnection, type Outcome } from '../../reliability/raw-http.ts';
+import { SEED, SETTINGS } from '../../reliability/settings.ts';
 
 const LANES = 8;
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -5,16 +5,16 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { clockFace } from '../src/clock-face.ts';
-import { formatTime, mirror, parseTime } from '../src/mirror.ts';
+import { clockFace } from './clock-face.ts';
+import { formatTime, mirror, type ClockTime } from './mirror.ts';
 
-export const README_CLOCK_PATH = fileURLToPath(new URL('../docs/mirror-12-22.svg', import.meta.url));
+export const README_CLOCK_PATH = fileURLToPath(new URL('../../docs/mirror-12-22.svg', import.meta.url));
 
-const SEEN = '12:22';
+const SEEN: ClockTime = { hours: 12, minutes: 22 };
 
 /** The mirror's view and the real clock side by side, captioned, on an opaque card so that it reads on a dark page too. */
 export function renderReadmeClock(): string {
-  const seen = parseTime(SEEN)!;
+  const seen = SEEN;
   const actual = mirror(seen);
   const caption = (x: number, text: string) =>
     `<text x="${x}" y="282" text-anchor="middle" font-family="sans-serif" font-size="17" font-weight="bold" fill="#1f2933">${text}</text>`;

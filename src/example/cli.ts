@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { IDENTITY } from '../identity.ts';
 import { invalidTimeMessage, solve } from './mirror.ts';
 
-const USAGE = `Usage: clock-mirror [--json] <mirror-time>
+/** The command's name: the package's `bin`, which is the service's slug. */
+const NAME = IDENTITY.slug;
+
+const USAGE = `Usage: ${NAME} [--json] <mirror-time>
 
 Prints the real time for a clock read in a mirror.
 
-  clock-mirror 12:22          prints 11:38
-  clock-mirror --json 12:22   prints {"mirror_time":"12:22","actual_time":"11:38"}
+  ${NAME} 12:22          prints 11:38
+  ${NAME} --json 12:22   prints {"mirror_time":"12:22","actual_time":"11:38"}
 
 <mirror-time> is HH:MM or HH:MM:SS (hours 1-12, minutes and seconds 00-59).
 Exit codes: 0 answered, 2 bad usage or time.
@@ -23,7 +27,7 @@ export function run(args: string[], out: (text: string) => void, err: (text: str
       options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (error) {
-    err(`clock-mirror: ${(error as Error).message}\n\n${USAGE}`);
+    err(`${NAME}: ${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
   if (parsed.values.help === true) {
@@ -31,13 +35,13 @@ export function run(args: string[], out: (text: string) => void, err: (text: str
     return 0;
   }
   if (parsed.positionals.length !== 1) {
-    err(`clock-mirror: expected one mirror time, got ${parsed.positionals.length}\n\n${USAGE}`);
+    err(`${NAME}: expected one mirror time, got ${parsed.positionals.length}\n\n${USAGE}`);
     return 2;
   }
   const [value] = parsed.positionals as [string];
   const answer = solve(value);
   if (answer === undefined) {
-    err(`clock-mirror: ${invalidTimeMessage('mirror_time', value)}\n`);
+    err(`${NAME}: ${invalidTimeMessage('mirror_time', value)}\n`);
     return 2;
   }
   out(parsed.values.json === true ? `${JSON.stringify(answer)}\n` : `${answer.actual_time}\n`);

@@ -2,7 +2,8 @@ import { suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
-import { needsBrowser, SCREENSHOT_DIR, useBrowserAndServer } from '../helpers/browser.ts';
+import { needsBrowser, SCREENSHOT_DIR, useBrowserAndServer } from '../../helpers/browser.ts';
+import { IDENTITY } from '../../../src/identity.ts';
 
 suite('the mirror page in a browser', needsBrowser, () => {
   const running = useBrowserAndServer();
@@ -120,7 +121,7 @@ suite('the mirror page in a browser', needsBrowser, () => {
     await page.waitForURL(`${running.server.url}/mirror?time=12%3A22`);
 
     assert.deepEqual(await readAnswer(page), ANSWER_12_22);
-    assert.equal(await page.title(), 'Clock Mirror: 12:22 in the mirror is 11:38');
+    assert.equal(await page.title(), `${IDENTITY.name}: 12:22 in the mirror is 11:38`);
     // The script answered in place, once, when the input first held a whole time; Enter asked for nothing more.
     assert.deepEqual(documents, [`${running.server.url}/mirror`]);
     assert.deepEqual(fetches, [`${running.server.url}/mirror?time=12%3A22`]);
@@ -152,7 +153,7 @@ suite('the mirror page in a browser', needsBrowser, () => {
     await error.waitFor();
     assert.equal(
       await error.innerText(),
-      'time "13:20" is not a valid time: expected HH:MM or HH:MM:SS (hours 1-12, minutes and seconds 00-59)',
+      'time "13:20" is not valid: expected HH:MM or HH:MM:SS (hours 1-12, minutes and seconds 00-59)',
     );
     const input = page.locator('#time');
     assert.deepEqual(
@@ -185,12 +186,15 @@ suite('the mirror page in a browser', needsBrowser, () => {
     await context.close();
   });
 
-  test('the link in the Swagger UI description leads to the page', async () => {
+  test("the link in the example's tag description in Swagger UI leads to the page", async () => {
     const context = await running.browser.newContext();
     const page = await context.newPage();
     await page.goto(`${running.server.url}/`);
     // Swagger UI opens the description's links in a new tab.
-    const [opened] = await Promise.all([context.waitForEvent('page'), page.locator('.info a[href="/mirror"]').click()]);
+    const [opened] = await Promise.all([
+      context.waitForEvent('page'),
+      page.locator('.opblock-tag a[href="/mirror"]').click(),
+    ]);
     await opened.waitForLoadState();
     assert.equal(opened.url(), `${running.server.url}/mirror`);
     assert.equal(await opened.locator('h1').innerText(), 'The clock in the mirror');

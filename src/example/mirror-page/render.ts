@@ -1,4 +1,5 @@
 /** The /mirror page as HTML, rendered on the server; no I/O. */
+import { IDENTITY } from '../../identity.ts';
 import { clockFace } from '../clock-face.ts';
 import { formatTime, mirror, type ClockTime } from '../mirror.ts';
 import { EXAMPLE_MIRROR_TIME } from '../routes/schemas.ts';
@@ -40,9 +41,9 @@ function renderAnswer(state: PageState): string {
 }
 
 function pageTitle(state: PageState): string {
-  if (state.error !== undefined) return 'Clock Mirror: that is not a time';
-  if (state.seen === undefined) return 'Clock Mirror: the clock in the mirror';
-  return `Clock Mirror: ${formatTime(state.seen)} in the mirror is ${formatTime(mirror(state.seen))}`;
+  if (state.error !== undefined) return `${IDENTITY.name}: that is not a time`;
+  if (state.seen === undefined) return `${IDENTITY.name}: the clock in the mirror`;
+  return `${IDENTITY.name}: ${formatTime(state.seen)} in the mirror is ${formatTime(mirror(state.seen))}`;
 }
 
 export function renderPage(state: PageState): string {

@@ -2,7 +2,7 @@
  * The generator behind hostile-input.test.ts: seeded, so that a failure names a seed and an index to replay.
  * Each case is the raw bytes of one request and what the contract says about its answer.
  */
-import { random } from './settings.ts';
+import { random } from '../../reliability/settings.ts';
 
 export interface ClockAnswer {
   readonly mirror_time: string;

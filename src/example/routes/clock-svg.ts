@@ -3,8 +3,9 @@ import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CLOCK_VIEWS, clockFace, type ClockView } from '../clock-face.ts';
 import { parseTime } from '../mirror.ts';
-import { CLOCK_CACHE_CONTROL, matchesEtag } from '../headers.ts';
-import { BadQuery, timeParameter } from './schemas.ts';
+import { CLOCK_CACHE_CONTROL, matchesEtag } from '../representation.ts';
+import { BadQuery } from '../../routes/schemas.ts';
+import { timeParameter } from './schemas.ts';
 
 export const SVG_TYPE = 'image/svg+xml';
 

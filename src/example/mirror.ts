@@ -2,6 +2,7 @@
  * The puzzle, with no I/O: a clock read in a mirror shows 12:00 minus the real
  * time on a 12-hour dial, and the same subtraction turns it back.
  */
+import { quote } from '../quote.ts';
 
 /** A time on a 12-hour dial. `seconds` is present only when the clock has a second hand. */
 export interface ClockTime {
@@ -20,7 +21,8 @@ export const TIME_PATTERN = '^(0?[1-9]|1[0-2]):([0-5][0-9])(?::([0-5][0-9]))?$';
 /** Longer than any valid time, so a validator can reject a huge value before matching it. */
 export const TIME_MAX_LENGTH = 8;
 
-export const EXPECTED_FORMAT = 'expected HH:MM or HH:MM:SS (hours 1-12, minutes and seconds 00-59)';
+/** What a time looks like, in words: the end of every message about a value that is not one. */
+export const EXPECTED_TIME = 'HH:MM or HH:MM:SS (hours 1-12, minutes and seconds 00-59)';
 
 const timeRegExp = new RegExp(TIME_PATTERN);
 const SECONDS_ON_DIAL = 12 * 60 * 60;
@@ -70,22 +72,7 @@ export function solve(mirrorTime: string): MirrorAnswer | undefined {
   return { mirror_time: formatTime(time), actual_time: formatTime(mirror(time)) };
 }
 
-const QUOTED_MAX = 40;
-
-/**
- * The value as a JSON string, cut short when long. Non-ASCII and `<>&` are
- * escaped as well, so that an error message never carries the caller's input
- * raw: `"١٢:٢٢"` shows as `"\u0661\u0662:\u0662\u0662"`.
- */
-export function quote(value: string): string {
-  const escaped = JSON.stringify(value.slice(0, QUOTED_MAX)).replace(
-    /[<>&\u007f-\uffff]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-  return value.length > QUOTED_MAX ? `${escaped.slice(0, -1)}…"` : escaped;
-}
-
-/** The one message for a value that is not a time, shared by the API and the command line. */
+/** The command line's message for a value that is not a time, in the API's words (src/errors.ts). */
 export function invalidTimeMessage(parameter: string, value: string): string {
-  return `${parameter} ${quote(value)} is not a valid time: ${EXPECTED_FORMAT}`;
+  return `${parameter} ${quote(value)} is not valid: expected ${EXPECTED_TIME}`;
 }

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { CLOCK_VIEWS, clockFace } from '../src/clock-face.ts';
-import { formatTime, mirror, parseTime, type ClockTime } from '../src/mirror.ts';
+import { CLOCK_VIEWS, clockFace } from '../../src/example/clock-face.ts';
+import { formatTime, mirror, parseTime, type ClockTime } from '../../src/example/mirror.ts';
 import {
   angleBetween,
   apply,
@@ -12,8 +12,8 @@ import {
   drawnHands,
   type DrawnHands,
   isWellFormedXml,
-} from './helpers/clock-geometry.ts';
-import { README_CLOCK_PATH, renderReadmeClock } from '../scripts/render-readme-clock.ts';
+} from './clock-geometry.ts';
+import { README_CLOCK_PATH, renderReadmeClock } from '../../src/example/render-readme-clock.ts';
 
 /** Coordinates are written to hundredths of a unit; on a 46-unit hand that is under 0.03 degrees. */
 const TOLERANCE_DEGREES = 0.05;

@@ -2,8 +2,9 @@ import { suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { run } from '../src/cli.ts';
-import { ROOT } from '../tools/root.ts';
+import { run } from '../../src/example/cli.ts';
+import { ROOT } from '../../tools/root.ts';
+import { IDENTITY } from '../../src/identity.ts';
 
 function runCli(args: string[]) {
   let out = '';
@@ -16,7 +17,7 @@ function runCli(args: string[]) {
   return { code, out, err };
 }
 
-suite('clock-mirror command', () => {
+suite(`${IDENTITY.slug} command`, () => {
   test('prints the real time', () => {
     assert.deepEqual(runCli(['12:22']), { code: 0, out: '11:38\n', err: '' });
   });
@@ -32,7 +33,7 @@ suite('clock-mirror command', () => {
   test('--help explains both forms', () => {
     const { code, out } = runCli(['--help']);
     assert.equal(code, 0);
-    assert.match(out, /clock-mirror 12:22 +prints 11:38/);
+    assert.match(out, new RegExp(String.raw`${IDENTITY.slug} 12:22 +prints 11:38`));
     assert.match(out, /--json/);
   });
 
@@ -40,7 +41,7 @@ suite('clock-mirror command', () => {
     assert.deepEqual(runCli(['13:20']), {
       code: 2,
       out: '',
-      err: 'clock-mirror: mirror_time "13:20" is not a valid time: expected HH:MM or HH:MM:SS (hours 1-12, minutes and seconds 00-59)\n',
+      err: `${IDENTITY.slug}: mirror_time "13:20" is not valid: expected HH:MM or HH:MM:SS (hours 1-12, minutes and seconds 00-59)\n`,
     });
   });
 
@@ -49,7 +50,7 @@ suite('clock-mirror command', () => {
       const { code, out, err } = runCli(args);
       assert.equal(code, 2, args.join(' '));
       assert.equal(out, '');
-      assert.match(err, /Usage: clock-mirror/);
+      assert.match(err, new RegExp(String.raw`Usage: ${IDENTITY.slug}`));
     }
   });
 
@@ -60,7 +61,7 @@ suite('clock-mirror command', () => {
       promisify(execFile)(process.execPath, ['dist/cli.js', '00:20'], { cwd: ROOT }),
       (error: { code: number; stderr: string }) => {
         assert.equal(error.code, 2);
-        assert.match(error.stderr, /mirror_time "00:20" is not a valid time/);
+        assert.match(error.stderr, /mirror_time "00:20" is not valid/);
         return true;
       },
     );

@@ -1,11 +1,11 @@
 import { before, suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { withApp } from '../helpers/app.ts';
-import { PAGE_HEADERS } from '../../src/headers.ts';
-import { angleBetween, drawnHands, isWellFormedXml } from '../helpers/clock-geometry.ts';
+import { withExample } from '../app.ts';
+import { PAGE_HEADERS } from '../../../src/headers.ts';
+import { angleBetween, drawnHands, isWellFormedXml } from '../clock-geometry.ts';
 
-const app = await withApp();
+const app = await withExample();
 
 const get = (url: string, headers: Record<string, string> = {}) => app.inject({ method: 'GET', url, headers });
 
