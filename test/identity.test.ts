@@ -24,9 +24,12 @@ const ALLOWED = [
   /^CHANGELOG\.md$/,
   // The MIT notice names the template's authors, which a copy must keep.
   /^LICENSE$/,
+  // The rename and its test give example slugs, which may be the one a rename chose.
+  /^scripts\/rename\.ts$/,
+  /^test\/scripts\/rename\.test\.ts$/,
 ];
 
-/** Every spelling of the identity's values that code could hold: ClockMirror, clock-mirror, Clock Mirror, clock_mirror, CLOCK_MIRROR. */
+/** Every spelling of the identity's values that code could hold: its id, slug and name, and the slug in snake case. */
 function spellings(): string[] {
   const words = IDENTITY.slug.split('-');
   return [
