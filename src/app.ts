@@ -10,6 +10,7 @@ import { clockSvgRoutes } from './routes/clock-svg.ts';
 import { mirrorPageRoutes } from './routes/mirror-page.ts';
 import { healthRoutes } from './routes/health.ts';
 import { registerDocs, registerOpenApi } from './routes/docs.ts';
+import { ErrorBody } from './routes/schemas.ts';
 import { precompiledSchemas } from './precompiled-schemas.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -60,6 +61,8 @@ export async function buildApp(options: AppOptions = {}) {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandlers(app);
+  // The body of every error answer, which each route's schema refers to by its $id (src/routes/schemas.ts).
+  app.addSchema(ErrorBody);
   if (!logRequests) {
     // What Fastify's logger would say on listening, in the same words: tools/server-process.ts waits for it.
     app.addHook('onListen', (done) => {

@@ -26,7 +26,8 @@ function describe(issue: ValidationIssue, request: FastifyRequest): string {
   }
   if (issue.keyword === 'additionalProperties') {
     const name = String(issue.params.additionalProperty);
-    return `unknown query parameter ${quote(name)}: expected only ${accepted.join(', ')}`;
+    const expected = accepted.length === 0 ? 'expected no query' : `expected only ${accepted.join(', ')}`;
+    return `unknown query parameter ${quote(name)}: ${expected}`;
   }
   const name = issue.instancePath.slice(1);
   const value = query[name];

@@ -11,7 +11,7 @@ import {
   setResponseHeaders,
   type Representation,
 } from '../headers.ts';
-import { BadQuery, EXAMPLE_ACTUAL_TIME, EXAMPLE_MIRROR_TIME, ErrorBody, timeParameter } from './schemas.ts';
+import { BadQuery, EXAMPLE_ACTUAL_TIME, EXAMPLE_MIRROR_TIME, errorResponse, timeParameter } from './schemas.ts';
 
 const ClockQuery = Type.Object(
   { mirror_time: timeParameter('The time the clock shows in the mirror.') },
@@ -83,6 +83,7 @@ export const clockRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/clock',
     {
       schema: {
+        operationId: 'getClock',
         tags: ['clock'],
         summary: 'The real time, from the time seen in a mirror',
         description:
@@ -105,7 +106,7 @@ export const clockRoutes: FastifyPluginAsyncTypebox = async (app) => {
             type: 'null',
           },
           400: BadQuery,
-          406: { ...ErrorBody, description: 'The Accept header allows neither JSON nor plain text.' },
+          406: errorResponse('The Accept header allows neither JSON nor plain text.'),
         },
       },
     },

@@ -52,9 +52,10 @@ const PROBES: readonly Probe[] = [
   { url: '/mirror?time=12:22' },
   { url: '/mirror?time=nope' },
   { method: 'HEAD', url: '/mirror?time=12:22&x=1' },
-  // /health's serialiser, and a path with no route.
+  // /health's validator and serialisers (its 400 through the shared ErrorBody), and a path with no route.
   { url: '/health' },
   { method: 'HEAD', url: '/health' },
+  { url: '/health?verbose=1' },
   { url: '/nope' },
 ];
 
