@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,15 +55,37 @@ function swaggerUiAssets(): string {
   return join(dirname(createRequire(import.meta.url).resolve('@fastify/swagger-ui/package.json')), 'static');
 }
 
-/** Swagger UI at `/` with every operation expanded, so a visitor sees each one's parameters at once, and the raw document at `/openapi.json`. */
+/** Swagger UI's path for the document, and its YAML copy: each a second URL for one document. */
+const DOCUMENT_ALIASES = new Set(['/json', '/yaml']);
+
+/** Swagger UI's top bar holds Swagger's logo and a box to load another document: neither belongs on this page. */
+const THEME_CSS = '.swagger-ui .topbar { display: none; }';
+
+/**
+ * Swagger UI at `/` with every operation expanded, so a visitor sees each one's parameters at once, and the raw
+ * document at DOCUMENT_PATH, its only URL.
+ */
 export async function registerDocs(app: FastifyInstance): Promise<void> {
-  const baseDir = swaggerUiAssets();
   await app.register(swaggerUi, {
     routePrefix: '/',
-    baseDir,
-    // The plugin's default logo, which it would otherwise read from its own folder.
-    logo: { type: 'image/svg+xml', content: readFileSync(join(baseDir, 'logo.svg')) },
-    uiConfig: { docExpansion: 'full', deepLinking: false, validatorUrl: null },
+    baseDir: swaggerUiAssets(),
+    // No logo. Left undefined, the plugin shows Fastify's; it skips the logo for null, which its types leave out.
+    logo: null as never,
+    theme: { title: API_INFO.title, css: [{ filename: 'theme.css', content: THEME_CSS }] },
+    uiConfig: {
+      docExpansion: 'full',
+      deepLinking: false,
+      validatorUrl: null,
+      // The plugin sets Swagger UI's `url` to its own ./json, after these options; a list of `urls` takes its place,
+      // and Swagger UI loads the first of them.
+      urls: [{ url: DOCUMENT_PATH, name: API_INFO.title }],
+    },
+    uiHooks: {
+      onRequest: (request, reply, done) => {
+        if (DOCUMENT_ALIASES.has(request.routeOptions.url ?? '')) void reply.redirect(DOCUMENT_PATH, 301);
+        else done();
+      },
+    },
   });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get(DOCUMENT_PATH, { schema: { hide: true } }, async () => app.swagger());
 }

@@ -93,6 +93,14 @@ test('GET /health with a query gets a 400 that says it takes none', async () => 
   });
 });
 
+test("Swagger UI's own document paths redirect for good to /openapi.json, its one URL", async () => {
+  for (const path of ['/json', '/yaml']) {
+    const response = await app.inject({ url: path });
+    assert.equal(response.statusCode, 301, path);
+    assert.equal(response.headers.location, '/openapi.json', path);
+  }
+});
+
 test('the version is the package version', async () => {
   const { default: pkg } = await import('../../package.json', { with: { type: 'json' } });
   assert.equal(document.info.version, pkg.version);
