@@ -13,6 +13,7 @@ import { LazyRequestLog } from './request-log.ts';
 import { addPageHeaders, requestId, setResponseHeaders } from './headers.ts';
 import { healthRoutes } from './routes/health.ts';
 import { registerDocs, registerOpenApi, type OpenApiTag } from './routes/docs.ts';
+import { ErrorBody } from './routes/schemas.ts';
 import { precompiledSchemas } from './precompiled-schemas.ts';
 
 declare module 'fastify' {
@@ -82,6 +83,8 @@ export async function buildApp(options: AppOptions = {}) {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandlers(app);
+  // The body of every error answer, which each route's schema refers to by its $id (src/routes/schemas.ts).
+  app.addSchema(ErrorBody);
   if (!logRequests) {
     // What Fastify's logger would say on listening, in the same words: tools/server-process.ts waits for it.
     app.addHook('onListen', (done) => {

@@ -45,7 +45,9 @@ function describe(issue: ValidationIssue, request: FastifyRequest): string {
   }
   if (issue.keyword === 'additionalProperties') {
     const name = String(issue.params.additionalProperty);
-    return `unknown query parameter ${quote(name)}: expected only ${Object.keys(properties).join(', ')}`;
+    const accepted = Object.keys(properties);
+    const expected = accepted.length === 0 ? 'expected no query' : `expected only ${accepted.join(', ')}`;
+    return `unknown query parameter ${quote(name)}: ${expected}`;
   }
   const name = issue.instancePath.slice(1);
   const value = query[name];

@@ -24,6 +24,7 @@ export const STARTER_ROUTES: ServiceRoutes = {
       '/hello',
       {
         schema: {
+          operationId: 'getHello',
           tags: ['hello'],
           summary: 'A greeting',
           querystring: HelloQuery,

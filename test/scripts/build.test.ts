@@ -64,6 +64,8 @@ test('the started bundle has not loaded undici, which an ES import of node:http 
 sameAnswersAsTheSource('the bundle, against the source', [
   { url: IDENTITY.healthPath },
   { method: 'HEAD', url: IDENTITY.healthPath },
+  // The health check's 400, through the shared ErrorBody.
+  { url: `${IDENTITY.healthPath}?verbose=1` },
   { url: '/openapi.json' },
   { url: '/nope' },
   ...IDENTITY.checks.flatMap(({ path }) => [{ url: path }, { method: 'HEAD' as const, url: path }]),

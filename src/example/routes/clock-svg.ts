@@ -36,6 +36,7 @@ export const clockSvgRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/clock.svg',
     {
       schema: {
+        operationId: 'getClockSvg',
         tags: ['clock'],
         summary: 'An analog clock face, drawn straight on or as seen in a mirror',
         description:

@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorBody } from '../../errors.ts';
 import { setResponseHeaders } from '../../headers.ts';
 import { quote } from '../../quote.ts';
-import { BadQuery, ErrorBody } from '../../routes/schemas.ts';
+import { BadQuery, errorResponse } from '../../routes/schemas.ts';
 import { solve, type MirrorAnswer } from '../mirror.ts';
 import {
   CLOCK_CACHE_CONTROL,
@@ -87,6 +87,7 @@ export const clockRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // The handler sets every header itself, with its answer: no hook runs for the busiest route (src/app.ts).
       config: { ownHeaders: true },
       schema: {
+        operationId: 'getClock',
         tags: ['clock'],
         summary: 'The real time, from the time seen in a mirror',
         description:
@@ -109,7 +110,7 @@ export const clockRoutes: FastifyPluginAsyncTypebox = async (app) => {
             type: 'null',
           },
           400: BadQuery,
-          406: { ...ErrorBody, description: 'The Accept header allows neither JSON nor plain text.' },
+          406: errorResponse('The Accept header allows neither JSON nor plain text.'),
         },
       },
     },

@@ -25,8 +25,8 @@ test('GET /clock is documented from the same schemas that validate and serialise
 test('the 400 answer is documented with its body', () => {
   const bad = document.paths['/clock'].get.responses['400'];
   assert.equal(bad.description, 'The query is missing, malformed or has unknown parameters.');
-  const schema = bad.content['application/json'].schema;
-  assert.deepEqual(schema.required, ['statusCode', 'error', 'message']);
+  assert.deepEqual(bad.content['application/json'].schema, { $ref: '#/components/schemas/ErrorBody' });
+  assert.deepEqual(document.components.schemas.ErrorBody.required, ['statusCode', 'error', 'message']);
 });
 
 test('the example declares the tag its operations use', () => {
