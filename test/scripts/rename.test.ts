@@ -99,6 +99,8 @@ const PLATFORM_SUITES = [
   'test/scripts/smoke.test.ts',
   'test/canary/check.test.ts',
   'test/infra/pipeline-app.test.ts',
+  'test/openapi/lint.test.ts',
+  'test/openapi/client.test.ts',
 ];
 
 suite('npm run rename', () => {
