@@ -509,7 +509,7 @@ suite('alarms', () => {
     }
   });
 
-  test('5xx rate: the worst of each target group and of the load balancer itself, above 5 %', () => {
+  test('5xx rate: the worst of each target group and of the load balancer while a target is healthy, above 5 %', () => {
     const alarm = resourcesOfType(staging, 'AWS::CloudWatch::Alarm').find(([id]) =>
       id.startsWith('AlarmsServerErrorRate'),
     )![1];
@@ -528,7 +528,10 @@ suite('alarms', () => {
         greenRate: '100 * FILL(greenErrors, 0) / greenRequests',
         greenErrors: 'HTTPCode_Target_5XX_Count',
         greenRequests: 'RequestCount',
-        loadBalancerRate: '100 * FILL(loadBalancerErrors, 0) / loadBalancerRequests',
+        loadBalancerRate: 'IF(FILL(blueHealthy, 0) + FILL(greenHealthy, 0) >= 1, loadBalancerAnyRate, 0)',
+        blueHealthy: 'HealthyHostCount',
+        greenHealthy: 'HealthyHostCount',
+        loadBalancerAnyRate: '100 * FILL(loadBalancerErrors, 0) / loadBalancerRequests',
         loadBalancerErrors: 'HTTPCode_ELB_5XX_Count',
         loadBalancerRequests: 'RequestCount',
       },
