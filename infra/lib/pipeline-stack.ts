@@ -401,7 +401,8 @@ export class PipelineStack extends Stack {
   ): codebuild.PipelineProject {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, {
       retention: this.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
+      // The record of what reached production outlives the pipeline; the key that encrypts it is retained too.
+      removalPolicy: RemovalPolicy.RETAIN,
       encryptionKey: this.key,
     });
     acknowledgeShortRetention(

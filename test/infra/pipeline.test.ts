@@ -389,6 +389,16 @@ suite('safety: encryption, logs, timeouts, notifications', () => {
     }
   });
 
+  test("every project's log group outlives the stack, as the record of what reached production", () => {
+    const groups = Object.entries(template.toJSON().Resources as Record<string, Record<string, unknown>>).filter(
+      ([, resource]) => resource.Type === 'AWS::Logs::LogGroup',
+    );
+    assert.equal(groups.length, 8);
+    for (const [id, group] of groups) {
+      assert.deepEqual([group.DeletionPolicy, group.UpdateReplacePolicy], ['Retain', 'Retain'], id);
+    }
+  });
+
   test('the log retention is configurable', () => {
     const { template: custom } = buildPipeline({ logRetention: logs.RetentionDays.FIVE_YEARS });
     const retentions = resourcesOfType(custom, 'AWS::Logs::LogGroup').map(
