@@ -18,6 +18,7 @@ import {
   smokeSpec,
   staticAnalysisSpec,
   unitTestSpec,
+  withNodeRuntime,
   type BuildSpecObject,
 } from './pipeline/buildspecs.ts';
 import {
@@ -412,7 +413,9 @@ export class PipelineStack extends Stack {
       'as the logRetention prop of this stack asks, shorter than the year that the default keeps.',
     );
     const project = new codebuild.PipelineProject(this, id, {
-      buildSpec: codebuild.BuildSpec.fromObject(buildSpec),
+      buildSpec: codebuild.BuildSpec.fromObject(
+        options.buildImage === undefined ? buildSpec : withNodeRuntime(buildSpec),
+      ),
       environment: {
         buildImage: options.buildImage ?? codebuild.LinuxBuildImage.fromDockerRegistry(NODE_BUILD_IMAGE),
         computeType: options.computeType ?? codebuild.ComputeType.SMALL,

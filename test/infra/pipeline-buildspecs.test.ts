@@ -20,6 +20,7 @@ import {
   type BuildSpecObject,
 } from '../../infra/lib/pipeline/buildspecs.ts';
 import { ROOT } from '../../tools/root.ts';
+import { buildPipeline, buildSpecOf, projectProperties, resourcesOfType } from './pipeline-fixture.ts';
 
 interface Run {
   readonly status: number | null;
@@ -554,5 +555,42 @@ console.error('unexpected docker call'); process.exit(2);`,
     assert.match(badVersion.stderr, /package\.json version "v1" is not semver/);
     for (const run of [badCommit, badVersion]) assert.deepEqual(run.calls, ['']);
     assert.deepEqual(badVersion.exported, {});
+  });
+});
+
+suite("CodeBuild's own image runs the scripts on the Node.js package.json asks for", () => {
+  const { template } = buildPipeline();
+  const projects = resourcesOfType(template, 'AWS::CodeBuild::Project').map(([id]) => {
+    const image = (projectProperties(template, id).Environment as { Image: string }).Image;
+    return { id, image, install: buildSpecOf(template, id).phases.install };
+  });
+  const engines = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } })
+    .engines.node;
+
+  test('every project on aws/codebuild/standard:7.0 selects the engines major version, not the image default', () => {
+    const managed = projects.filter(({ image }) => image.startsWith('aws/codebuild/'));
+    assert.deepEqual(
+      managed.map(({ id, image }) => [id.replace(/[0-9A-F]{8}$/, ''), image]),
+      [
+        ['BuildImage', 'aws/codebuild/standard:7.0'],
+        ['TagDeployed', 'aws/codebuild/standard:7.0'],
+      ],
+    );
+    const major = /^>=(\d+)$/.exec(engines)?.[1];
+    assert.ok(major !== undefined, `package.json engines.node ${engines} is not >=<major>`);
+    for (const { id, install } of managed) {
+      assert.deepEqual(install?.['runtime-versions'], { nodejs: major }, id);
+    }
+  });
+
+  test('projects on the Node image name no runtime: CodeBuild selects none on a custom image', () => {
+    const custom = projects.filter(({ image }) => !image.startsWith('aws/codebuild/'));
+    assert.equal(custom.length, 6);
+    for (const { id, install } of custom) assert.equal(install?.['runtime-versions'], undefined, id);
+  });
+
+  test("the Build project's commands are unchanged by the runtime selection", () => {
+    const spec = buildSpecOf(template, projects.find(({ id }) => id.startsWith('BuildImage'))!.id);
+    assert.deepEqual(spec.phases.build?.commands, phase(buildImageSpec(), 'build'));
   });
 });

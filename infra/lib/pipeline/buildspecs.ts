@@ -22,6 +22,26 @@ export function cdkContextArgs(context: Readonly<Record<string, string>>): strin
 /** A command line from its parts, leaving out empty ones (no context, no arguments). */
 const line = (...parts: readonly string[]) => parts.filter((part) => part !== '').join(' ');
 
+/**
+ * The Node.js major version a project on CodeBuild's own image (aws/codebuild/standard:7.0) selects for its scripts:
+ * the one package.json's engines asks for. That image carries 18, 20, 22 and 24 (ubuntu/standard/7.0/runtimes.yml
+ * in aws/aws-codebuild-docker-images) and, without `runtime-versions`, runs its default, Node.js 18, which CodeBuild
+ * may change when a version reaches its end of life.
+ */
+export const CODEBUILD_NODE_RUNTIME = '24';
+
+/**
+ * The spec with the install phase selecting CODEBUILD_NODE_RUNTIME. Only for CodeBuild's managed images: a custom
+ * image (the Node image) brings its own Node.js, and CodeBuild supports no runtime selection there.
+ */
+export function withNodeRuntime(buildSpec: BuildSpecObject): BuildSpecObject {
+  const phases = buildSpec.phases as Record<string, Record<string, unknown> | undefined>;
+  return {
+    ...buildSpec,
+    phases: { ...phases, install: { ...phases.install, 'runtime-versions': { nodejs: CODEBUILD_NODE_RUNTIME } } },
+  };
+}
+
 const NPM_CI = 'npm ci --no-audit --no-fund';
 /** Debian's Chromium for the browser suites and HAProxy for the load-balancer drill. */
 const INSTALL_TEST_PACKAGES =
