@@ -106,6 +106,13 @@ suite('cdk context on the command line', () => {
   });
 });
 
+/** Both staging stacks deployed, and production's, which the staging pattern must not select. */
+const DEPLOYED: Record<string, string> = {
+  'ClockMirror-Staging-Network': 'CREATE_COMPLETE',
+  'ClockMirror-Staging-Service': 'UPDATE_COMPLETE',
+  'ClockMirror-Production-Service': 'UPDATE_COMPLETE',
+};
+
 suite('Deploy: cdk deploy with the Build stage tag, then the service URL for Smoke', () => {
   const spec = deploySpec({
     stacks: 'ClockMirror-Staging-*',
@@ -114,23 +121,39 @@ suite('Deploy: cdk deploy with the Build stage tag, then the service URL for Smo
   });
 
   /**
-   * `npx` that records its arguments and writes the outputs file as `cdk deploy --outputs-file` does; as
-   * `cdk drift --fail` it keeps the profile it was given and answers as DRIFT says: clean, drifted (printing
-   * DRIFT_REPORT), missing or denied.
+   * `npx` that records its arguments and writes the outputs file as `cdk deploy --outputs-file` does, and `aws`
+   * answering `describe-stacks` from STACKS (name to status, default: both staging stacks deployed). As
+   * `cdk drift --fail`, `npx` keeps the profile it was given, selects the stacks its arguments name or match, fails
+   * as CloudFormation does on a missing stack or one whose status allows no drift detection, and otherwise answers as
+   * DRIFT says: clean, drifted (printing DRIFT_REPORT) or denied.
    */
   function npxStub(outputs: unknown): string {
     const bin = folder('bin');
+    const stacks = `const stacks = JSON.parse(process.env.STACKS ?? ${JSON.stringify(JSON.stringify(DEPLOYED))});`;
     stub(
       bin,
       'npx',
       `const fs = require('node:fs');
+${stacks}
 const args = process.argv.slice(2);
 if (args[1] === 'drift') {
   fs.writeFileSync('drift-args.json', JSON.stringify(args));
   fs.writeFileSync('drift-config', fs.readFileSync(process.env.AWS_CONFIG_FILE));
+  const selectors = args.slice(2, args.findIndex((arg) => arg.startsWith('-')));
+  // Stack names hold letters, digits and hyphens only: * is the one special character.
+  const glob = (pattern) => new RegExp('^' + pattern.split('*').join('.*') + '$');
+  for (const selector of selectors) {
+    const names = Object.keys(stacks).filter((name) => glob(selector).test(name));
+    if (names.length === 0) { console.error('Stack with id ' + selector + ' does not exist'); process.exit(1); }
+    for (const name of names) {
+      if (!['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'UPDATE_ROLLBACK_FAILED'].includes(stacks[name])) {
+        console.error('ValidationError: Drift detection cannot be performed on stack ' + name + ' in status ' + stacks[name]);
+        process.exit(1);
+      }
+    }
+  }
   const drift = process.env.DRIFT ?? 'clean';
   if (drift === 'drifted') { console.log(process.env.DRIFT_REPORT); process.exit(1); }
-  if (drift === 'missing') { console.error('Stack with id ClockMirror-Staging-Network does not exist'); process.exit(1); }
   if (drift === 'denied') { console.error('AccessDenied: not authorized to perform: sts:AssumeRole'); process.exit(1); }
   console.log('No drift detected');
   process.exit(0);
@@ -139,6 +162,18 @@ fs.writeFileSync('npx-args.json', JSON.stringify(args));
 const file = args[args.indexOf('--outputs-file') + 1];
 fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
     );
+    stub(
+      bin,
+      'aws',
+      `const fs = require('node:fs');
+${stacks}
+const args = process.argv.slice(2);
+fs.writeFileSync('aws-args.json', JSON.stringify(args));
+fs.writeFileSync('aws-config', fs.readFileSync(process.env.AWS_CONFIG_FILE));
+if (process.env.DRIFT === 'denied') { console.error('AccessDenied: not authorized to perform: sts:AssumeRole'); process.exit(254); }
+if (args.slice(0, 2).join(' ') !== 'cloudformation describe-stacks') { console.error('unexpected aws call'); process.exit(2); }
+for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + status);`,
+    );
     return bin;
   }
 
@@ -146,7 +181,9 @@ fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
   function deployFolder(name: string): string {
     const cwd = folder(name);
     mkdirSync(join(cwd, 'infra/lib/pipeline'), { recursive: true });
-    copyFileSync(join(ROOT, 'infra/lib/pipeline/drift-check.sh'), join(cwd, 'infra/lib/pipeline/drift-check.sh'));
+    for (const file of ['drift-check.sh', 'drift-report.ts']) {
+      copyFileSync(join(ROOT, 'infra/lib/pipeline', file), join(cwd, 'infra/lib/pipeline', file));
+    }
     return cwd;
   }
   const ROLE = 'arn:aws:iam::123456789012:role/cdk-hnb659fds-lookup-role-123456789012-eu-west-1';
@@ -238,7 +275,8 @@ fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
     assert.deepEqual(JSON.parse(readFileSync(join(cwd, 'drift-args.json'), 'utf8')), [
       'cdk',
       'drift',
-      'ClockMirror-Staging-*',
+      'ClockMirror-Staging-Network',
+      'ClockMirror-Staging-Service',
       '-c',
       'githubOwner=octo-org',
       '-c',
@@ -252,7 +290,15 @@ fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
       readFileSync(join(cwd, 'drift-config'), 'utf8'),
       `[profile drift-check]\nrole_arn = ${ROLE}\ncredential_source = EcsContainer\n`,
     );
-    assert.match(run.stdout, /no drift in ClockMirror-Staging-\*/);
+    assert.match(run.stdout, /no drift in ClockMirror-Staging-Network ClockMirror-Staging-Service/);
+    // The stacks' statuses are read as the lookup role too.
+    assert.deepEqual(JSON.parse(readFileSync(join(cwd, 'aws-args.json'), 'utf8')).slice(0, 4), [
+      'cloudformation',
+      'describe-stacks',
+      '--profile',
+      'drift-check',
+    ]);
+    assert.equal(readFileSync(join(cwd, 'aws-config'), 'utf8'), readFileSync(join(cwd, 'drift-config'), 'utf8'));
   });
 
   test('drift stops the action before cdk deploy, with a message that says what to do', () => {
@@ -285,10 +331,52 @@ fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
     const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, DRIFT: 'drifted', DRIFT_REPORT: report };
     const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED), exportedOf(spec));
     assert.equal(run.status, 0, run.stderr);
-    assert.match(run.stdout, /ignored, ECS moves these weights: \[~\] AWS::ElasticLoadBalancingV2::ListenerRule/);
-    assert.match(run.stdout, /drift in ClockMirror-Staging-\* is only the traffic weights ECS sets: deploying/);
+    assert.match(
+      run.stdout,
+      /ignored, ECS makes these changes at every deployment: \[~\] AWS::ElasticLoadBalancingV2::ListenerRule/,
+    );
+    assert.match(run.stdout, /drift in ClockMirror-Staging-Network ClockMirror-Staging-Service is only what ECS/);
     assert.equal(JSON.parse(readFileSync(join(cwd, 'npx-args.json'), 'utf8'))[1], 'deploy');
     assert.deepEqual(run.exported, { SERVICE_URL: 'https://staging.clock.example.com' });
+  });
+
+  const BLUE = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/Blue/1111';
+  const GREEN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/Green/2222';
+  const OTHER = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/Other/3333';
+  const SERVICE = '[~] AWS::ECS::Service App/Service AppService606B9134';
+  /** The rule after an odd number of deployments, if ELB reports the groups in serving order: swapped. */
+  const RULE_SWAPPED = [
+    change('/Actions/0/ForwardConfig/TargetGroups/0/TargetGroupArn', BLUE, GREEN),
+    change('/Actions/0/ForwardConfig/TargetGroups/1/TargetGroupArn', GREEN, BLUE, true),
+  ];
+  /** The service after an odd number of deployments, if ECS reports the serving group as its primary: swapped. */
+  const SERVICE_SWAPPED = [
+    change('/LoadBalancers/0/TargetGroupArn', BLUE, GREEN),
+    change('/LoadBalancers/0/AdvancedConfiguration/AlternateTargetGroupArn', GREEN, BLUE, true),
+  ];
+
+  test('the target groups ECS swapped, in the rule and in the service, are let through with the weights', () => {
+    const cwd = deployFolder('drift-swapped');
+    const report = driftReport(
+      [
+        'Modified Resources',
+        RULE,
+        WEIGHTS[0]!,
+        WEIGHTS[1]!.replace('└', '├'),
+        ...RULE_SWAPPED,
+        SERVICE,
+        ...SERVICE_SWAPPED,
+      ],
+      2,
+    );
+    const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, DRIFT: 'drifted', DRIFT_REPORT: report };
+    const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED), exportedOf(spec));
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(
+      run.stdout,
+      /ignored, ECS makes these changes at every deployment: \[~\] AWS::ECS::Service App\/Service/,
+    );
+    assert.equal(JSON.parse(readFileSync(join(cwd, 'npx-args.json'), 'utf8'))[1], 'deploy');
   });
 
   /** Drift reports that must stop the deploy even though the production rule's weights are among them. */
@@ -328,6 +416,33 @@ fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
       2,
     ),
     'a production rule drift with no property named': driftReport(['Modified Resources', RULE], 1),
+    'the service pointed at a third target group': driftReport(
+      [
+        'Modified Resources',
+        SERVICE,
+        change('/LoadBalancers/0/TargetGroupArn', BLUE, OTHER),
+        change('/LoadBalancers/0/AdvancedConfiguration/AlternateTargetGroupArn', GREEN, BLUE, true),
+      ],
+      1,
+    ),
+    'the rule forwarding to a third target group in a swap': driftReport(
+      [
+        'Modified Resources',
+        RULE,
+        ...WEIGHTS.slice(0, 1),
+        change('/Actions/0/ForwardConfig/TargetGroups/0/TargetGroupArn', BLUE, OTHER),
+        change('/Actions/0/ForwardConfig/TargetGroups/1/TargetGroupArn', GREEN, BLUE, true),
+      ],
+      1,
+    ),
+    'a service with another property changed besides the swap': driftReport(
+      ['Modified Resources', SERVICE, ...SERVICE_SWAPPED.slice(0, 1), change('/TaskDefinition', 'a', 'b', true)],
+      1,
+    ),
+    'a service whose primary group changed alone': driftReport(
+      ['Modified Resources', SERVICE, change('/LoadBalancers/0/TargetGroupArn', BLUE, GREEN, true)],
+      1,
+    ),
     'a total that does not match the resources read': driftReport(['Modified Resources', RULE, ...WEIGHTS], 2),
     'a report without its total (a stack not checked)': ['Modified Resources', RULE, ...WEIGHTS].join('\n'),
   };
@@ -353,11 +468,111 @@ fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
 
   test("the pipeline's first run, before the stacks exist, deploys without a drift check to make", () => {
     const cwd = deployFolder('drift-first');
-    const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, DRIFT: 'missing' };
+    const stacks = { 'ClockMirror-Production-Service': 'CREATE_COMPLETE' };
+    const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, STACKS: JSON.stringify(stacks) };
     const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED), exportedOf(spec));
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /not deployed yet, so nothing can have drifted/);
+    assert.throws(() => readFileSync(join(cwd, 'drift-args.json')), 'no cdk drift');
     assert.deepEqual(run.exported, { SERVICE_URL: 'https://staging.clock.example.com' });
+  });
+
+  /** Statuses in which nothing is deployed to drift: the deploy goes on, checking only the deployed stacks. */
+  const NOTHING_DEPLOYED: Record<string, [string, RegExp]> = {
+    'a failed first create (ROLLBACK_COMPLETE)': ['ROLLBACK_COMPLETE', /cdk deploy deletes it and creates it again/],
+    'a failed first create whose rollback failed (ROLLBACK_FAILED)': [
+      'ROLLBACK_FAILED',
+      /cdk deploy deletes it and creates it again/,
+    ],
+    'a change set never executed (REVIEW_IN_PROGRESS)': ['REVIEW_IN_PROGRESS', /no resources, nothing to drift/],
+  };
+  for (const [name, [status, message]] of Object.entries(NOTHING_DEPLOYED)) {
+    test(`the service stack left by ${name} does not block the deploy; the network is still checked`, () => {
+      const cwd = deployFolder('drift-not-deployed');
+      const stacks = { ...DEPLOYED, 'ClockMirror-Staging-Service': status };
+      const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, STACKS: JSON.stringify(stacks) };
+      const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED), exportedOf(spec));
+      assert.equal(run.status, 0, run.stderr);
+      assert.match(run.stdout, new RegExp(`ClockMirror-Staging-Service: ${status}, `));
+      assert.match(run.stdout, message);
+      assert.deepEqual(JSON.parse(readFileSync(join(cwd, 'drift-args.json'), 'utf8')).slice(2, 4), [
+        'ClockMirror-Staging-Network',
+        '-c',
+      ]);
+      assert.equal(JSON.parse(readFileSync(join(cwd, 'npx-args.json'), 'utf8'))[1], 'deploy');
+    });
+  }
+
+  test('both stacks left by a failed first create: no drift check at all, and the deploy goes on', () => {
+    const cwd = deployFolder('drift-all-rolled-back');
+    const stacks = {
+      'ClockMirror-Staging-Network': 'ROLLBACK_COMPLETE',
+      'ClockMirror-Staging-Service': 'ROLLBACK_COMPLETE',
+    };
+    const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, STACKS: JSON.stringify(stacks) };
+    const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED), exportedOf(spec));
+    assert.equal(run.status, 0, run.stderr);
+    assert.throws(() => readFileSync(join(cwd, 'drift-args.json')), 'no cdk drift');
+    assert.equal(JSON.parse(readFileSync(join(cwd, 'npx-args.json'), 'utf8'))[1], 'deploy');
+  });
+
+  /** Statuses that stop the deploy before it starts, with what the message must say. */
+  const STOPPING_STATUSES: Record<string, RegExp> = {
+    UPDATE_IN_PROGRESS: /ClockMirror-Staging-Service is UPDATE_IN_PROGRESS: another operation is under way/,
+    UPDATE_ROLLBACK_IN_PROGRESS: /is UPDATE_ROLLBACK_IN_PROGRESS: another operation is under way/,
+    DELETE_IN_PROGRESS: /is DELETE_IN_PROGRESS: another operation is under way/,
+    UPDATE_ROLLBACK_FAILED: /is UPDATE_ROLLBACK_FAILED, which neither drift detection nor cdk deploy can work from/,
+    DELETE_FAILED: /is DELETE_FAILED, which neither/,
+  };
+  for (const [status, message] of Object.entries(STOPPING_STATUSES)) {
+    test(`a service stack in ${status} stops the deploy, saying why`, () => {
+      const cwd = deployFolder('drift-status-stops');
+      const stacks = { ...DEPLOYED, 'ClockMirror-Staging-Service': status };
+      const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, STACKS: JSON.stringify(stacks) };
+      const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED));
+      assert.notEqual(run.status, 0);
+      assert.match(run.stderr, /DRIFT CHECK FAILED for ClockMirror-Staging-\*/);
+      assert.match(run.stderr, message);
+      assert.throws(() => readFileSync(join(cwd, 'npx-args.json')), 'no cdk deploy');
+    });
+  }
+
+  test('takes several stack names or patterns before --, and checks exactly the deployed stacks they select', () => {
+    const cwd = deployFolder('drift-names');
+    const run = bash(
+      [`bash infra/lib/pipeline/drift-check.sh ClockMirror-Staging-Service 'ClockMirror-Prod*' -- -c a=b`],
+      cwd,
+      { DRIFT_ROLE_ARN: ROLE },
+      npxStub(STAGED),
+    );
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(JSON.parse(readFileSync(join(cwd, 'drift-args.json'), 'utf8')), [
+      'cdk',
+      'drift',
+      'ClockMirror-Staging-Service',
+      'ClockMirror-Production-Service',
+      '-c',
+      'a=b',
+      '--profile',
+      'drift-check',
+      '--no-color',
+      '--fail',
+    ]);
+  });
+
+  test('without -- or without a stack it stops with its usage, before any AWS call', () => {
+    for (const args of ['ClockMirror-Staging-Service -c a=b', '-- -c a=b']) {
+      const cwd = deployFolder('drift-usage');
+      const run = bash(
+        [`bash infra/lib/pipeline/drift-check.sh ${args}`],
+        cwd,
+        { DRIFT_ROLE_ARN: ROLE },
+        npxStub(STAGED),
+      );
+      assert.equal(run.status, 2, args);
+      assert.match(run.stderr, /usage: drift-check\.sh <stack> \[<stack> \.\.\.\] -- \[cdk arguments \.\.\.\]/);
+      assert.throws(() => readFileSync(join(cwd, 'aws-args.json')), 'no aws call');
+    }
   });
 
   test('without DRIFT_ROLE_ARN it stops before any cdk command', () => {

@@ -326,7 +326,7 @@ suite('Deploy and Smoke stages', () => {
       const drift = commands.findIndex((command) => command.startsWith('bash infra/lib/pipeline/drift-check.sh'));
       assert.equal(
         commands[drift],
-        `bash infra/lib/pipeline/drift-check.sh 'ClockMirror-${environment}-*' -c connectionArn=${CONNECTION_ARN} ` +
+        `bash infra/lib/pipeline/drift-check.sh 'ClockMirror-${environment}-*' -- -c connectionArn=${CONNECTION_ARN} ` +
           '-c githubOwner=octo-org -c "imageTag=$IMAGE_TAG"',
       );
       assert.ok(drift < commands.findIndex((command) => command.startsWith('npx cdk deploy')));

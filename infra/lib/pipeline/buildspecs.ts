@@ -47,6 +47,10 @@ const NPM_CI = 'npm ci --no-audit --no-fund';
 const INSTALL_TEST_PACKAGES =
   'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium haproxy >/dev/null';
 
+/** Debian's AWS CLI, which the Node image lacks: the drift check reads each stack's status with it. */
+const INSTALL_AWS_CLI =
+  'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends awscli >/dev/null';
+
 interface SpecParts {
   readonly phases: Readonly<Record<string, readonly string[]>>;
   /** Variables CodePipeline reads once the build ends: `#{<namespace>.<name>}`. */
@@ -177,13 +181,14 @@ export function serviceUrlCommand(serviceStackName: string): string {
 export function deploySpec(options: DeploySpecOptions): BuildSpecObject {
   return spec({
     phases: {
-      install: [NPM_CI],
+      install: [INSTALL_AWS_CLI, NPM_CI],
       build: [
         // No apostrophe in these messages: bash reads one inside "${...}" as an opening quote.
         ': "${IMAGE_TAG:?IMAGE_TAG is not set: the deploy action passes the tag from the Build stage}"',
         line(
           'bash infra/lib/pipeline/drift-check.sh',
           shellQuote(options.stacks),
+          '--',
           options.contextArgs,
           '-c "imageTag=$IMAGE_TAG"',
         ),
