@@ -148,7 +148,7 @@ suite('Test stage', () => {
       'npm run lint',
       'npm run typecheck',
       `npx cdk synth --quiet -c connectionArn=${CONNECTION_ARN} -c githubOwner=octo-org`,
-      'npm audit --omit=dev --audit-level=high',
+      'node scripts/audit.ts --require-endpoint',
     ]);
   });
 
