@@ -7,7 +7,16 @@
 import { test, suite, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
@@ -106,6 +115,16 @@ suite('cdk context on the command line', () => {
   });
 });
 
+/** A deployed service stack's template, as far as the rule check reads it. */
+const SERVICE_TEMPLATE = {
+  Resources: {
+    LoadBalancerProductionRule1971DB67: {
+      Type: 'AWS::ElasticLoadBalancingV2::ListenerRule',
+      Properties: { Priority: 1 },
+    },
+  },
+};
+
 /** Both staging stacks deployed, and production's, which the staging pattern must not select. */
 const DEPLOYED: Record<string, string> = {
   'ClockMirror-Staging-Network': 'CREATE_COMPLETE',
@@ -129,7 +148,9 @@ suite('Deploy: cdk deploy with the Build stage tag, then the service URL for Smo
    */
   function npxStub(outputs: unknown): string {
     const bin = folder('bin');
-    const stacks = `const stacks = JSON.parse(process.env.STACKS ?? ${JSON.stringify(JSON.stringify(DEPLOYED))});`;
+    const stacks =
+      `const stacks = JSON.parse(process.env.STACKS ?? ${JSON.stringify(JSON.stringify(DEPLOYED))});\n` +
+      `const TEMPLATE = ${JSON.stringify(SERVICE_TEMPLATE)};`;
     stub(
       bin,
       'npx',
@@ -158,6 +179,16 @@ if (args[1] === 'drift') {
   console.log('No drift detected');
   process.exit(0);
 }
+if (args[1] === 'synth') {
+  const out = args[args.indexOf('--output') + 1];
+  fs.mkdirSync(out, { recursive: true });
+  fs.writeFileSync(out + '/manifest.json', JSON.stringify({ artifacts: { [args[2]]: { type: 'aws:cloudformation:stack', properties: { templateFile: 't.json' } } } }));
+  // RULE_CHANGE: this commit changes the production rule (its priority), as adding a domain would (its listener).
+  const next = structuredClone(TEMPLATE);
+  if (process.env.RULE_CHANGE === '1') next.Resources.LoadBalancerProductionRule1971DB67.Properties.Priority = 2;
+  fs.writeFileSync(out + '/t.json', JSON.stringify(next));
+  process.exit(0);
+}
 fs.writeFileSync('npx-args.json', JSON.stringify(args));
 const file = args[args.indexOf('--outputs-file') + 1];
 fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
@@ -168,10 +199,19 @@ fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
       `const fs = require('node:fs');
 ${stacks}
 const args = process.argv.slice(2);
+if (process.env.DRIFT === 'denied') { console.error('AccessDenied: not authorized to perform: sts:AssumeRole'); process.exit(254); }
+if (args[1] === 'get-template') { console.log(JSON.stringify(TEMPLATE)); process.exit(0); }
+if (args.slice(0, 2).join(' ') !== 'cloudformation describe-stacks') { console.error('unexpected aws call'); process.exit(2); }
+const named = args.indexOf('--stack-name');
+if (named !== -1) {
+  const status = stacks[args[named + 1]];
+  if (status === undefined) { console.error('Stack with id ' + args[named + 1] + ' does not exist'); process.exit(254); }
+  console.log(status);
+  process.exit(0);
+}
+// The drift check's listing of the stacks, as opposed to the rule check's reads of one.
 fs.writeFileSync('aws-args.json', JSON.stringify(args));
 fs.writeFileSync('aws-config', fs.readFileSync(process.env.AWS_CONFIG_FILE));
-if (process.env.DRIFT === 'denied') { console.error('AccessDenied: not authorized to perform: sts:AssumeRole'); process.exit(254); }
-if (args.slice(0, 2).join(' ') !== 'cloudformation describe-stacks') { console.error('unexpected aws call'); process.exit(2); }
 for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + status);`,
     );
     return bin;
@@ -181,9 +221,11 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
   function deployFolder(name: string): string {
     const cwd = folder(name);
     mkdirSync(join(cwd, 'infra/lib/pipeline'), { recursive: true });
-    for (const file of ['drift-check.sh', 'drift-report.ts']) {
+    for (const file of ['drift-check.sh', 'drift-report.ts', 'rule-change-check.sh', 'rule-change.ts']) {
       copyFileSync(join(ROOT, 'infra/lib/pipeline', file), join(cwd, 'infra/lib/pipeline', file));
     }
+    // rule-change.ts diffs templates with the repository's @aws-cdk/cloudformation-diff.
+    symlinkSync(join(ROOT, 'node_modules'), join(cwd, 'node_modules'));
     return cwd;
   }
   const ROLE = 'arn:aws:iam::123456789012:role/cdk-hnb659fds-lookup-role-123456789012-eu-west-1';
@@ -573,6 +615,16 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
       assert.match(run.stderr, /usage: drift-check\.sh <stack> \[<stack> \.\.\.\] -- \[cdk arguments \.\.\.\]/);
       assert.throws(() => readFileSync(join(cwd, 'aws-args.json')), 'no aws call');
     }
+  });
+
+  test('a commit that changes the production listener rule stops before cdk deploy, which would reset the weights', () => {
+    const cwd = deployFolder('rule-change');
+    const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, RULE_CHANGE: '1' };
+    const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED));
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr, /the production listener rule changes: LoadBalancerProductionRule1971DB67 WILL_UPDATE/);
+    assert.match(run.stderr, /RULE CHECK FAILED for ClockMirror-Staging-Service/);
+    assert.throws(() => readFileSync(join(cwd, 'npx-args.json')), 'no cdk deploy');
   });
 
   test('without DRIFT_ROLE_ARN it stops before any cdk command', () => {

@@ -329,7 +329,16 @@ suite('Deploy and Smoke stages', () => {
         `bash infra/lib/pipeline/drift-check.sh 'ClockMirror-${environment}-*' -- -c connectionArn=${CONNECTION_ARN} ` +
           '-c githubOwner=octo-org -c "imageTag=$IMAGE_TAG"',
       );
-      assert.ok(drift < commands.findIndex((command) => command.startsWith('npx cdk deploy')));
+      const deploy = commands.findIndex((command) => command.startsWith('npx cdk deploy'));
+      assert.ok(drift < deploy);
+      // Then the stop on a production listener rule change, also before cdk deploy.
+      const rule = commands.findIndex((command) => command.startsWith('bash infra/lib/pipeline/rule-change-check.sh'));
+      assert.equal(
+        commands[rule],
+        `bash infra/lib/pipeline/rule-change-check.sh ClockMirror-${environment}-Service -- ` +
+          `-c connectionArn=${CONNECTION_ARN} -c githubOwner=octo-org -c "imageTag=$IMAGE_TAG"`,
+      );
+      assert.ok(drift < rule && rule < deploy);
       const variables = (projectProperties(template, project).Environment as { EnvironmentVariables: unknown[] })
         .EnvironmentVariables;
       assert.match(JSON.stringify(variables), /"Name":"DRIFT_ROLE_ARN".*cdk-hnb659fds-lookup-role-/);

@@ -173,7 +173,8 @@ export function serviceUrlCommand(serviceStackName: string): string {
 }
 
 /**
- * A drift check of the environment's stacks (drift-check.sh), then
+ * A drift check of the environment's stacks (drift-check.sh), a stop on a change to the production listener rule
+ * (rule-change-check.sh), then
  * `cdk deploy` of one environment with exactly the image tag the Build stage pushed.
  * CloudFormation waits for the ECS deployment (canary, bake time, alarm rollback) to
  * finish, so this action ends when the new tasks take all the traffic, or fails when
@@ -189,6 +190,13 @@ export function deploySpec(options: DeploySpecOptions): BuildSpecObject {
         line(
           'bash infra/lib/pipeline/drift-check.sh',
           shellQuote(options.stacks),
+          '--',
+          options.contextArgs,
+          '-c "imageTag=$IMAGE_TAG"',
+        ),
+        line(
+          'bash infra/lib/pipeline/rule-change-check.sh',
+          shellQuote(options.serviceStackName),
           '--',
           options.contextArgs,
           '-c "imageTag=$IMAGE_TAG"',
