@@ -7,7 +7,7 @@
 # autoscaling owns, so it cannot drift.
 #
 # Usage: drift-check.sh <stack> [<stack> ...] -- [cdk arguments ...]
-# Each <stack> is a stack name or a pattern as `cdk deploy` takes it (ClockMirror-Staging-*).
+# Each <stack> is a stack name or a pattern as `cdk deploy` takes it (<prefix>-Staging-*).
 # `cdk drift` uses the credentials it is given and assumes no bootstrap role itself, so it runs as the bootstrap
 # lookup role (read-only, no kms:Decrypt), through a profile of its own: DRIFT_ROLE_ARN names that role.
 # Needs on PATH: npx (the repository's pinned CDK CLI), node and aws.
