@@ -105,3 +105,25 @@ suite('every npm command named in the docs exists', () => {
     });
   }
 });
+
+suite('every documented `docker buildx build --push` pushes a single image manifest', () => {
+  /** Commands in code blocks, with continued lines joined. */
+  const buildxPushes = (markdown: string) =>
+    [...markdown.matchAll(FENCE)]
+      .flatMap(([block]) => block.replace(/\\\n\s*/g, ' ').split('\n'))
+      .filter((command) => /\bdocker buildx build\b/.test(command) && /(^|\s)--push(\s|$)/.test(command));
+
+  test('the first deploy documents one', () => {
+    assert.equal(buildxPushes(read('docs/deploy.md')).length, 1);
+  });
+
+  for (const doc of DOCS) {
+    test(doc, () => {
+      // An OCI index's platform and attestation manifests are untagged, and the lifecycle policy expires those.
+      for (const command of buildxPushes(read(doc))) {
+        assert.match(command, /(^|\s)--provenance=false(\s|$)/, command);
+        assert.match(command, /(^|\s)--sbom=false(\s|$)/, command);
+      }
+    });
+  }
+});

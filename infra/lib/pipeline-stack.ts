@@ -19,6 +19,7 @@ import {
   smokeSpec,
   staticAnalysisSpec,
   unitTestSpec,
+  withNodeRuntime,
   type BuildSpecObject,
 } from './pipeline/buildspecs.ts';
 import {
@@ -432,7 +433,8 @@ export class PipelineStack extends Stack {
   ): codebuild.PipelineProject {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, {
       retention: this.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
+      // The record of what reached production outlives the pipeline; the key that encrypts it is retained too.
+      removalPolicy: RemovalPolicy.RETAIN,
       encryptionKey: this.key,
     });
     acknowledgeShortRetention(
@@ -442,7 +444,9 @@ export class PipelineStack extends Stack {
       'as the logRetention prop of this stack asks, shorter than the year that the default keeps.',
     );
     const project = new codebuild.PipelineProject(this, id, {
-      buildSpec: codebuild.BuildSpec.fromObject(buildSpec),
+      buildSpec: codebuild.BuildSpec.fromObject(
+        options.buildImage === undefined ? buildSpec : withNodeRuntime(buildSpec),
+      ),
       environment: {
         buildImage: options.buildImage ?? codebuild.LinuxBuildImage.fromDockerRegistry(NODE_BUILD_IMAGE),
         computeType: options.computeType ?? codebuild.ComputeType.SMALL,

@@ -64,7 +64,7 @@ suite('cost estimate follows the templates', () => {
 
   test('counts what the service stack creates: alarm metrics, keys, canary runs, WAF rules', () => {
     assert.equal(lineOf('staging', /^CloudWatch alarms/).item, 'CloudWatch alarms (5)');
-    assert.match(lineOf('staging', /^CloudWatch alarms/).detail, /^12 alarm metrics/);
+    assert.match(lineOf('staging', /^CloudWatch alarms/).detail, /^14 alarm metrics/);
     assert.match(lineOf('staging', /^KMS keys$/).detail, /^4 × \$1 /);
     // rate(5 minutes) over 730 hours.
     assert.match(lineOf('staging', /^Synthetics/).detail, /^8760 runs × \$0\.0012 per canary run/);

@@ -7,7 +7,16 @@
 import { test, suite, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
@@ -20,8 +29,13 @@ import {
   type BuildSpecObject,
 } from '../../infra/lib/pipeline/buildspecs.ts';
 import { ROOT } from '../../tools/root.ts';
+import { buildPipeline, buildSpecOf, projectProperties, resourcesOfType } from './pipeline-fixture.ts';
 import { IDENTITY } from '../../src/identity.ts';
 import { environmentStackName } from '../../infra/lib/names.ts';
+
+const NETWORK = environmentStackName('Staging', 'Network');
+const SERVICE = environmentStackName('Staging', 'Service');
+const PRODUCTION_SERVICE = environmentStackName('Production', 'Service');
 
 interface Run {
   readonly status: number | null;
@@ -107,9 +121,24 @@ suite('cdk context on the command line', () => {
   });
 });
 
+/** A deployed service stack's template, as far as the rule check reads it. */
+const SERVICE_TEMPLATE = {
+  Resources: {
+    LoadBalancerProductionRule1971DB67: {
+      Type: 'AWS::ElasticLoadBalancingV2::ListenerRule',
+      Properties: { Priority: 1 },
+    },
+  },
+};
+
+/** Both staging stacks deployed, and production's, which the staging pattern must not select. */
+const DEPLOYED: Record<string, string> = {
+  [NETWORK]: 'CREATE_COMPLETE',
+  [SERVICE]: 'UPDATE_COMPLETE',
+  [PRODUCTION_SERVICE]: 'UPDATE_COMPLETE',
+};
+
 suite('Deploy: cdk deploy with the Build stage tag, then the service URL for Smoke', () => {
-  const NETWORK = environmentStackName('Staging', 'Network');
-  const SERVICE = environmentStackName('Staging', 'Service');
   const spec = deploySpec({
     stacks: [NETWORK, SERVICE],
     serviceStackName: SERVICE,
@@ -117,30 +146,79 @@ suite('Deploy: cdk deploy with the Build stage tag, then the service URL for Smo
   });
 
   /**
-   * `npx` that records its arguments and writes the outputs file as `cdk deploy --outputs-file` does; as
-   * `cdk drift --fail` it keeps the profile it was given and answers as DRIFT says: clean, drifted (printing
-   * DRIFT_REPORT), missing or denied.
+   * `npx` that records its arguments and writes the outputs file as `cdk deploy --outputs-file` does, and `aws`
+   * answering `describe-stacks` from STACKS (name to status, default: both staging stacks deployed). As
+   * `cdk drift --fail`, `npx` keeps the profile it was given, selects the stacks its arguments name or match, fails
+   * as CloudFormation does on a missing stack or one whose status allows no drift detection, and otherwise answers as
+   * DRIFT says: clean, drifted (printing DRIFT_REPORT) or denied.
    */
   function npxStub(outputs: unknown): string {
     const bin = folder('bin');
+    const stacks =
+      `const stacks = JSON.parse(process.env.STACKS ?? ${JSON.stringify(JSON.stringify(DEPLOYED))});\n` +
+      `const TEMPLATE = ${JSON.stringify(SERVICE_TEMPLATE)};`;
     stub(
       bin,
       'npx',
       `const fs = require('node:fs');
+${stacks}
 const args = process.argv.slice(2);
 if (args[1] === 'drift') {
   fs.writeFileSync('drift-args.json', JSON.stringify(args));
   fs.writeFileSync('drift-config', fs.readFileSync(process.env.AWS_CONFIG_FILE));
+  const selectors = args.slice(2, args.findIndex((arg) => arg.startsWith('-')));
+  // Stack names hold letters, digits and hyphens only: * is the one special character.
+  const glob = (pattern) => new RegExp('^' + pattern.split('*').join('.*') + '$');
+  for (const selector of selectors) {
+    const names = Object.keys(stacks).filter((name) => glob(selector).test(name));
+    if (names.length === 0) { console.error('Stack with id ' + selector + ' does not exist'); process.exit(1); }
+    for (const name of names) {
+      if (!['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'UPDATE_ROLLBACK_FAILED'].includes(stacks[name])) {
+        console.error('ValidationError: Drift detection cannot be performed on stack ' + name + ' in status ' + stacks[name]);
+        process.exit(1);
+      }
+    }
+  }
   const drift = process.env.DRIFT ?? 'clean';
   if (drift === 'drifted') { console.log(process.env.DRIFT_REPORT); process.exit(1); }
-  if (drift === 'missing') { console.error('Stack with id ${IDENTITY.id}-Staging-Network does not exist'); process.exit(1); }
   if (drift === 'denied') { console.error('AccessDenied: not authorized to perform: sts:AssumeRole'); process.exit(1); }
   console.log('No drift detected');
+  process.exit(0);
+}
+if (args[1] === 'synth') {
+  const out = args[args.indexOf('--output') + 1];
+  fs.mkdirSync(out, { recursive: true });
+  fs.writeFileSync(out + '/manifest.json', JSON.stringify({ artifacts: { [args[2]]: { type: 'aws:cloudformation:stack', properties: { templateFile: 't.json' } } } }));
+  // RULE_CHANGE: this commit changes the production rule (its priority), as adding a domain would (its listener).
+  const next = structuredClone(TEMPLATE);
+  if (process.env.RULE_CHANGE === '1') next.Resources.LoadBalancerProductionRule1971DB67.Properties.Priority = 2;
+  fs.writeFileSync(out + '/t.json', JSON.stringify(next));
   process.exit(0);
 }
 fs.writeFileSync('npx-args.json', JSON.stringify(args));
 const file = args[args.indexOf('--outputs-file') + 1];
 fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
+    );
+    stub(
+      bin,
+      'aws',
+      `const fs = require('node:fs');
+${stacks}
+const args = process.argv.slice(2);
+if (process.env.DRIFT === 'denied') { console.error('AccessDenied: not authorized to perform: sts:AssumeRole'); process.exit(254); }
+if (args[1] === 'get-template') { console.log(JSON.stringify(TEMPLATE)); process.exit(0); }
+if (args.slice(0, 2).join(' ') !== 'cloudformation describe-stacks') { console.error('unexpected aws call'); process.exit(2); }
+const named = args.indexOf('--stack-name');
+if (named !== -1) {
+  const status = stacks[args[named + 1]];
+  if (status === undefined) { console.error('Stack with id ' + args[named + 1] + ' does not exist'); process.exit(254); }
+  console.log(status);
+  process.exit(0);
+}
+// The drift check's listing of the stacks, as opposed to the rule check's reads of one.
+fs.writeFileSync('aws-args.json', JSON.stringify(args));
+fs.writeFileSync('aws-config', fs.readFileSync(process.env.AWS_CONFIG_FILE));
+for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + status);`,
     );
     return bin;
   }
@@ -149,7 +227,11 @@ fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
   function deployFolder(name: string): string {
     const cwd = folder(name);
     mkdirSync(join(cwd, 'infra/lib/pipeline'), { recursive: true });
-    copyFileSync(join(ROOT, 'infra/lib/pipeline/drift-check.sh'), join(cwd, 'infra/lib/pipeline/drift-check.sh'));
+    for (const file of ['drift-check.sh', 'drift-report.ts', 'rule-change-check.sh', 'rule-change.ts']) {
+      copyFileSync(join(ROOT, 'infra/lib/pipeline', file), join(cwd, 'infra/lib/pipeline', file));
+    }
+    // rule-change.ts diffs templates with the repository's @aws-cdk/cloudformation-diff.
+    symlinkSync(join(ROOT, 'node_modules'), join(cwd, 'node_modules'));
     return cwd;
   }
   const ROLE = 'arn:aws:iam::123456789012:role/cdk-hnb659fds-lookup-role-123456789012-eu-west-1';
@@ -233,16 +315,17 @@ fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
       npxStub({ [SERVICE]: {} }),
     );
     assert.notEqual(run.status, 0);
-    assert.match(run.stderr, new RegExp(String.raw`${SERVICE} has no ServiceUrl output in cdk-outputs\.json`));
+    assert.match(run.stderr, new RegExp(`${SERVICE} has no ServiceUrl output in cdk-outputs\\.json`));
   });
 
-  test('the drift check runs cdk drift --fail on each of the same stacks, as the lookup role, before the deploy', () => {
+  test('the drift check runs cdk drift --fail on the same stacks, as the lookup role, before the deploy', () => {
     const cwd = deployFolder('drift-clean');
     const run = bash(phase(spec, 'build'), cwd, { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE }, npxStub(STAGED));
     assert.equal(run.status, 0, run.stderr);
     assert.deepEqual(JSON.parse(readFileSync(join(cwd, 'drift-args.json'), 'utf8')), [
       'cdk',
       'drift',
+      NETWORK,
       SERVICE,
       '-c',
       'githubOwner=octo-org',
@@ -257,8 +340,15 @@ fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
       readFileSync(join(cwd, 'drift-config'), 'utf8'),
       `[profile drift-check]\nrole_arn = ${ROLE}\ncredential_source = EcsContainer\n`,
     );
-    assert.match(run.stdout, new RegExp(`^no drift in ${NETWORK}$`, 'm'));
-    assert.match(run.stdout, new RegExp(`^no drift in ${SERVICE}$`, 'm'));
+    assert.match(run.stdout, new RegExp(`no drift in ${NETWORK} ${SERVICE}`));
+    // The stacks' statuses are read as the lookup role too.
+    assert.deepEqual(JSON.parse(readFileSync(join(cwd, 'aws-args.json'), 'utf8')).slice(0, 4), [
+      'cloudformation',
+      'describe-stacks',
+      '--profile',
+      'drift-check',
+    ]);
+    assert.equal(readFileSync(join(cwd, 'aws-config'), 'utf8'), readFileSync(join(cwd, 'drift-config'), 'utf8'));
   });
 
   test('drift stops the action before cdk deploy, with a message that says what to do', () => {
@@ -279,7 +369,7 @@ fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
     const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED));
     assert.notEqual(run.status, 0);
     assert.match(run.stdout, /\[~\] AWS::ECS::Service App\/Service/);
-    assert.match(run.stderr, new RegExp(`DRIFT CHECK FAILED for ${NETWORK}: a deployed resource differs`));
+    assert.match(run.stderr, new RegExp(`DRIFT CHECK FAILED for ${NETWORK} ${SERVICE}: a deployed resource differs`));
     assert.match(run.stderr, /Undo the manual change, or deploy the merged fix by hand with cdk deploy/);
     assert.match(run.stderr, /Nothing was deployed\./);
     assert.throws(() => readFileSync(join(cwd, 'npx-args.json')));
@@ -291,10 +381,52 @@ fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
     const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, DRIFT: 'drifted', DRIFT_REPORT: report };
     const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED), exportedOf(spec));
     assert.equal(run.status, 0, run.stderr);
-    assert.match(run.stdout, /ignored, ECS moves these weights: \[~\] AWS::ElasticLoadBalancingV2::ListenerRule/);
-    assert.match(run.stdout, new RegExp(`drift in ${SERVICE} is only the traffic weights ECS sets: deploying`));
+    assert.match(
+      run.stdout,
+      /ignored, ECS makes these changes at every deployment: \[~\] AWS::ElasticLoadBalancingV2::ListenerRule/,
+    );
+    assert.match(run.stdout, new RegExp(`drift in ${NETWORK} ${SERVICE} is only what ECS`));
     assert.equal(JSON.parse(readFileSync(join(cwd, 'npx-args.json'), 'utf8'))[1], 'deploy');
     assert.deepEqual(run.exported, { SERVICE_URL: 'https://staging.clock.example.com' });
+  });
+
+  const BLUE = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/Blue/1111';
+  const GREEN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/Green/2222';
+  const OTHER = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/Other/3333';
+  const SERVICE_LINE = '[~] AWS::ECS::Service App/Service AppService606B9134';
+  /** The rule after an odd number of deployments, if ELB reports the groups in serving order: swapped. */
+  const RULE_SWAPPED = [
+    change('/Actions/0/ForwardConfig/TargetGroups/0/TargetGroupArn', BLUE, GREEN),
+    change('/Actions/0/ForwardConfig/TargetGroups/1/TargetGroupArn', GREEN, BLUE, true),
+  ];
+  /** The service after an odd number of deployments, if ECS reports the serving group as its primary: swapped. */
+  const SERVICE_SWAPPED = [
+    change('/LoadBalancers/0/TargetGroupArn', BLUE, GREEN),
+    change('/LoadBalancers/0/AdvancedConfiguration/AlternateTargetGroupArn', GREEN, BLUE, true),
+  ];
+
+  test('the target groups ECS swapped, in the rule and in the service, are let through with the weights', () => {
+    const cwd = deployFolder('drift-swapped');
+    const report = driftReport(
+      [
+        'Modified Resources',
+        RULE,
+        WEIGHTS[0]!,
+        WEIGHTS[1]!.replace('└', '├'),
+        ...RULE_SWAPPED,
+        SERVICE_LINE,
+        ...SERVICE_SWAPPED,
+      ],
+      2,
+    );
+    const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, DRIFT: 'drifted', DRIFT_REPORT: report };
+    const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED), exportedOf(spec));
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(
+      run.stdout,
+      /ignored, ECS makes these changes at every deployment: \[~\] AWS::ECS::Service App\/Service/,
+    );
+    assert.equal(JSON.parse(readFileSync(join(cwd, 'npx-args.json'), 'utf8'))[1], 'deploy');
   });
 
   /** Drift reports that must stop the deploy even though the production rule's weights are among them. */
@@ -334,6 +466,33 @@ fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
       2,
     ),
     'a production rule drift with no property named': driftReport(['Modified Resources', RULE], 1),
+    'the service pointed at a third target group': driftReport(
+      [
+        'Modified Resources',
+        SERVICE_LINE,
+        change('/LoadBalancers/0/TargetGroupArn', BLUE, OTHER),
+        change('/LoadBalancers/0/AdvancedConfiguration/AlternateTargetGroupArn', GREEN, BLUE, true),
+      ],
+      1,
+    ),
+    'the rule forwarding to a third target group in a swap': driftReport(
+      [
+        'Modified Resources',
+        RULE,
+        ...WEIGHTS.slice(0, 1),
+        change('/Actions/0/ForwardConfig/TargetGroups/0/TargetGroupArn', BLUE, OTHER),
+        change('/Actions/0/ForwardConfig/TargetGroups/1/TargetGroupArn', GREEN, BLUE, true),
+      ],
+      1,
+    ),
+    'a service with another property changed besides the swap': driftReport(
+      ['Modified Resources', SERVICE_LINE, ...SERVICE_SWAPPED.slice(0, 1), change('/TaskDefinition', 'a', 'b', true)],
+      1,
+    ),
+    'a service whose primary group changed alone': driftReport(
+      ['Modified Resources', SERVICE_LINE, change('/LoadBalancers/0/TargetGroupArn', BLUE, GREEN, true)],
+      1,
+    ),
     'a total that does not match the resources read': driftReport(['Modified Resources', RULE, ...WEIGHTS], 2),
     'a report without its total (a stack not checked)': ['Modified Resources', RULE, ...WEIGHTS].join('\n'),
   };
@@ -343,7 +502,7 @@ fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
       const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, DRIFT: 'drifted', DRIFT_REPORT: report };
       const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED));
       assert.notEqual(run.status, 0);
-      assert.match(run.stderr, new RegExp(`DRIFT CHECK FAILED for ${NETWORK}`));
+      assert.match(run.stderr, new RegExp(`DRIFT CHECK FAILED for ${NETWORK} ${SERVICE}`));
       assert.throws(() => readFileSync(join(cwd, 'npx-args.json')));
     });
   }
@@ -359,11 +518,118 @@ fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
 
   test("the pipeline's first run, before the stacks exist, deploys without a drift check to make", () => {
     const cwd = deployFolder('drift-first');
-    const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, DRIFT: 'missing' };
+    const stacks = { [PRODUCTION_SERVICE]: 'CREATE_COMPLETE' };
+    const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, STACKS: JSON.stringify(stacks) };
     const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED), exportedOf(spec));
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /not deployed yet, so nothing can have drifted/);
+    assert.throws(() => readFileSync(join(cwd, 'drift-args.json')), 'no cdk drift');
     assert.deepEqual(run.exported, { SERVICE_URL: 'https://staging.clock.example.com' });
+  });
+
+  /** Statuses in which nothing is deployed to drift: the deploy goes on, checking only the deployed stacks. */
+  const NOTHING_DEPLOYED: Record<string, [string, RegExp]> = {
+    'a failed first create (ROLLBACK_COMPLETE)': ['ROLLBACK_COMPLETE', /cdk deploy deletes it and creates it again/],
+    'a failed first create whose rollback failed (ROLLBACK_FAILED)': [
+      'ROLLBACK_FAILED',
+      /cdk deploy deletes it and creates it again/,
+    ],
+    'a change set never executed (REVIEW_IN_PROGRESS)': ['REVIEW_IN_PROGRESS', /no resources, nothing to drift/],
+  };
+  for (const [name, [status, message]] of Object.entries(NOTHING_DEPLOYED)) {
+    test(`the service stack left by ${name} does not block the deploy; the network is still checked`, () => {
+      const cwd = deployFolder('drift-not-deployed');
+      const stacks = { ...DEPLOYED, [SERVICE]: status };
+      const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, STACKS: JSON.stringify(stacks) };
+      const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED), exportedOf(spec));
+      assert.equal(run.status, 0, run.stderr);
+      assert.match(run.stdout, new RegExp(`${SERVICE}: ${status}, `));
+      assert.match(run.stdout, message);
+      assert.deepEqual(JSON.parse(readFileSync(join(cwd, 'drift-args.json'), 'utf8')).slice(2, 4), [NETWORK, '-c']);
+      assert.equal(JSON.parse(readFileSync(join(cwd, 'npx-args.json'), 'utf8'))[1], 'deploy');
+    });
+  }
+
+  test('both stacks left by a failed first create: no drift check at all, and the deploy goes on', () => {
+    const cwd = deployFolder('drift-all-rolled-back');
+    const stacks = {
+      [NETWORK]: 'ROLLBACK_COMPLETE',
+      [SERVICE]: 'ROLLBACK_COMPLETE',
+    };
+    const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, STACKS: JSON.stringify(stacks) };
+    const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED), exportedOf(spec));
+    assert.equal(run.status, 0, run.stderr);
+    assert.throws(() => readFileSync(join(cwd, 'drift-args.json')), 'no cdk drift');
+    assert.equal(JSON.parse(readFileSync(join(cwd, 'npx-args.json'), 'utf8'))[1], 'deploy');
+  });
+
+  /** Statuses that stop the deploy before it starts, with what the message must say. */
+  const STOPPING_STATUSES: Record<string, RegExp> = {
+    UPDATE_IN_PROGRESS: new RegExp(`${SERVICE} is UPDATE_IN_PROGRESS: another operation is under way`),
+    UPDATE_ROLLBACK_IN_PROGRESS: /is UPDATE_ROLLBACK_IN_PROGRESS: another operation is under way/,
+    DELETE_IN_PROGRESS: /is DELETE_IN_PROGRESS: another operation is under way/,
+    UPDATE_ROLLBACK_FAILED: /is UPDATE_ROLLBACK_FAILED, which neither drift detection nor cdk deploy can work from/,
+    DELETE_FAILED: /is DELETE_FAILED, which neither/,
+  };
+  for (const [status, message] of Object.entries(STOPPING_STATUSES)) {
+    test(`a service stack in ${status} stops the deploy, saying why`, () => {
+      const cwd = deployFolder('drift-status-stops');
+      const stacks = { ...DEPLOYED, [SERVICE]: status };
+      const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, STACKS: JSON.stringify(stacks) };
+      const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED));
+      assert.notEqual(run.status, 0);
+      assert.match(run.stderr, new RegExp(`DRIFT CHECK FAILED for ${NETWORK} ${SERVICE}`));
+      assert.match(run.stderr, message);
+      assert.throws(() => readFileSync(join(cwd, 'npx-args.json')), 'no cdk deploy');
+    });
+  }
+
+  test('takes several stack names or patterns before --, and checks exactly the deployed stacks they select', () => {
+    const cwd = deployFolder('drift-names');
+    const run = bash(
+      [`bash infra/lib/pipeline/drift-check.sh ${SERVICE} '${IDENTITY.id}-Prod*' -- -c a=b`],
+      cwd,
+      { DRIFT_ROLE_ARN: ROLE },
+      npxStub(STAGED),
+    );
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(JSON.parse(readFileSync(join(cwd, 'drift-args.json'), 'utf8')), [
+      'cdk',
+      'drift',
+      SERVICE,
+      PRODUCTION_SERVICE,
+      '-c',
+      'a=b',
+      '--profile',
+      'drift-check',
+      '--no-color',
+      '--fail',
+    ]);
+  });
+
+  test('without -- or without a stack it stops with its usage, before any AWS call', () => {
+    for (const args of [`${SERVICE} -c a=b`, '-- -c a=b']) {
+      const cwd = deployFolder('drift-usage');
+      const run = bash(
+        [`bash infra/lib/pipeline/drift-check.sh ${args}`],
+        cwd,
+        { DRIFT_ROLE_ARN: ROLE },
+        npxStub(STAGED),
+      );
+      assert.equal(run.status, 2, args);
+      assert.match(run.stderr, /usage: drift-check\.sh <stack> \[<stack> \.\.\.\] -- \[cdk arguments \.\.\.\]/);
+      assert.throws(() => readFileSync(join(cwd, 'aws-args.json')), 'no aws call');
+    }
+  });
+
+  test('a commit that changes the production listener rule stops before cdk deploy, which would reset the weights', () => {
+    const cwd = deployFolder('rule-change');
+    const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, RULE_CHANGE: '1' };
+    const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED));
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr, /the production listener rule changes: LoadBalancerProductionRule1971DB67 WILL_UPDATE/);
+    assert.match(run.stderr, new RegExp(`RULE CHECK FAILED for ${SERVICE}`));
+    assert.throws(() => readFileSync(join(cwd, 'npx-args.json')), 'no cdk deploy');
   });
 
   test('without DRIFT_ROLE_ARN it stops before any cdk command', () => {
@@ -377,9 +643,9 @@ fs.writeFileSync(file, ${JSON.stringify(JSON.stringify(outputs))});`,
   test('the URL command reads the named stack only', () => {
     const cwd = folder('outputs');
     writeFileSync(join(cwd, 'cdk-outputs.json'), JSON.stringify({ Other: { ServiceUrl: 'http://other' } }));
-    const run = bash([serviceUrlCommand(`${IDENTITY.id}-Production-Service`)], cwd, {});
+    const run = bash([serviceUrlCommand(PRODUCTION_SERVICE)], cwd, {});
     assert.notEqual(run.status, 0);
-    assert.match(run.stderr, new RegExp(String.raw`${IDENTITY.id}-Production-Service has no ServiceUrl output`));
+    assert.match(run.stderr, new RegExp(`${PRODUCTION_SERVICE} has no ServiceUrl output`));
   });
 });
 
@@ -561,5 +827,42 @@ console.error('unexpected docker call'); process.exit(2);`,
     assert.match(badVersion.stderr, /package\.json version "v1" is not semver/);
     for (const run of [badCommit, badVersion]) assert.deepEqual(run.calls, ['']);
     assert.deepEqual(badVersion.exported, {});
+  });
+});
+
+suite("CodeBuild's own image runs the scripts on the Node.js package.json asks for", () => {
+  const { template } = buildPipeline();
+  const projects = resourcesOfType(template, 'AWS::CodeBuild::Project').map(([id]) => {
+    const image = (projectProperties(template, id).Environment as { Image: string }).Image;
+    return { id, image, install: buildSpecOf(template, id).phases.install };
+  });
+  const engines = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } })
+    .engines.node;
+
+  test('every project on aws/codebuild/standard:7.0 selects the engines major version, not the image default', () => {
+    const managed = projects.filter(({ image }) => image.startsWith('aws/codebuild/'));
+    assert.deepEqual(
+      managed.map(({ id, image }) => [id.replace(/[0-9A-F]{8}$/, ''), image]),
+      [
+        ['BuildImage', 'aws/codebuild/standard:7.0'],
+        ['TagDeployed', 'aws/codebuild/standard:7.0'],
+      ],
+    );
+    const major = /^>=(\d+)$/.exec(engines)?.[1];
+    assert.ok(major !== undefined, `package.json engines.node ${engines} is not >=<major>`);
+    for (const { id, install } of managed) {
+      assert.deepEqual(install?.['runtime-versions'], { nodejs: major }, id);
+    }
+  });
+
+  test('projects on the Node image name no runtime: CodeBuild selects none on a custom image', () => {
+    const custom = projects.filter(({ image }) => !image.startsWith('aws/codebuild/'));
+    assert.equal(custom.length, 7);
+    for (const { id, install } of custom) assert.equal(install?.['runtime-versions'], undefined, id);
+  });
+
+  test("the Build project's commands are unchanged by the runtime selection", () => {
+    const spec = buildSpecOf(template, projects.find(({ id }) => id.startsWith('BuildImage'))!.id);
+    assert.deepEqual(spec.phases.build?.commands, phase(buildImageSpec(), 'build'));
   });
 });

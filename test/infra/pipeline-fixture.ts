@@ -124,9 +124,14 @@ function renderPart(part: unknown): string {
 export interface BuildSpecJson {
   readonly version: string;
   readonly env?: { readonly shell?: string; readonly 'exported-variables'?: readonly string[] };
-  readonly phases: Record<string, { readonly commands: readonly string[] }>;
+  /** `commands` is missing only from an install phase that just selects a runtime (`runtime-versions`). */
+  readonly phases: Record<
+    string,
+    { readonly commands: readonly string[]; readonly 'runtime-versions'?: Record<string, string> }
+  >;
   readonly reports?: Record<string, { files: string[]; 'base-directory': string; 'file-format': string }>;
   readonly artifacts?: { readonly files: readonly string[] };
 }
 
-export const commandsOf = (spec: BuildSpecJson) => Object.values(spec.phases).flatMap((phase) => phase.commands);
+export const commandsOf = (spec: BuildSpecJson) =>
+  Object.values(spec.phases).flatMap((phase) => ('commands' in phase ? phase.commands : []));

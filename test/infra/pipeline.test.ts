@@ -150,7 +150,7 @@ suite('Test stage', () => {
       'npm run lint',
       'npm run typecheck',
       `npx cdk synth --quiet -c connectionArn=${CONNECTION_ARN} -c githubOwner=octo-org`,
-      'npm audit --omit=dev --audit-level=high',
+      'node scripts/audit.ts --require-endpoint',
     ]);
   });
 
@@ -332,21 +332,25 @@ suite('Deploy and Smoke stages', () => {
   });
 
   for (const environment of ['Staging', 'Production']) {
-    test(`Deploy-${environment} checks each of its stacks for drift, as the lookup role, before cdk deploy`, () => {
+    test(`Deploy-${environment} checks its stacks for drift, as the lookup role, before cdk deploy`, () => {
       const project = projectOf(stage(template, `Deploy-${environment}`).Actions[0]!);
       const commands = buildSpecOf(template, project).phases.build!.commands;
-      const drift = commands.filter((command) => command.startsWith('bash infra/lib/pipeline/drift-check.sh'));
-      assert.deepEqual(
-        drift,
-        (['Network', 'Service'] as const).map(
-          (part) =>
-            `bash infra/lib/pipeline/drift-check.sh ${environmentStackName(environment, part)} ` +
-            `-c connectionArn=${CONNECTION_ARN} -c githubOwner=octo-org -c "imageTag=$IMAGE_TAG"`,
-        ),
+      const drift = commands.findIndex((command) => command.startsWith('bash infra/lib/pipeline/drift-check.sh'));
+      assert.equal(
+        commands[drift],
+        `bash infra/lib/pipeline/drift-check.sh ${environmentStackName(environment, 'Network')} ` +
+          `${environmentStackName(environment, 'Service')} -- -c connectionArn=${CONNECTION_ARN} ` +
+          '-c githubOwner=octo-org -c "imageTag=$IMAGE_TAG"',
       );
-      assert.ok(
-        commands.indexOf(drift.at(-1)!) < commands.findIndex((command) => command.startsWith('npx cdk deploy')),
+      const deploy = commands.findIndex((command) => command.startsWith('npx cdk deploy'));
+      // Then the stop on a production listener rule change, also before cdk deploy.
+      const rule = commands.findIndex((command) => command.startsWith('bash infra/lib/pipeline/rule-change-check.sh'));
+      assert.equal(
+        commands[rule],
+        `bash infra/lib/pipeline/rule-change-check.sh ${environmentStackName(environment, 'Service')} -- ` +
+          `-c connectionArn=${CONNECTION_ARN} -c githubOwner=octo-org -c "imageTag=$IMAGE_TAG"`,
       );
+      assert.ok(drift < rule && rule < deploy);
       const variables = (projectProperties(template, project).Environment as { EnvironmentVariables: unknown[] })
         .EnvironmentVariables;
       assert.match(JSON.stringify(variables), /"Name":"DRIFT_ROLE_ARN".*cdk-hnb659fds-lookup-role-/);
@@ -362,8 +366,10 @@ suite('self-update', () => {
     assert.ok(registryAction!.RunOrder > selfMutate!.RunOrder);
     const context = `-c connectionArn=${CONNECTION_ARN} -c githubOwner=octo-org`;
     assert.deepEqual(commandsOf(buildSpecOf(template, projectOf(registryAction!))), [
+      // The drift check reads the stack's status with the AWS CLI, which the Node image lacks.
+      'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends awscli >/dev/null',
       'npm ci --no-audit --no-fund',
-      `bash infra/lib/pipeline/drift-check.sh ${sharedStackName('Registry')} ${context}`,
+      `bash infra/lib/pipeline/drift-check.sh ${sharedStackName('Registry')} -- ${context}`,
       `npx cdk deploy ${sharedStackName('Registry')} --exclusively ${context} --require-approval never --progress events`,
     ]);
     // No other action deploys it: every other cdk deploy names its stacks and deploys them alone.
@@ -424,6 +430,16 @@ suite('safety: encryption, logs, timeouts, notifications', () => {
         .GroupName.Ref;
       assert.equal(logGroups.get(logGroup)!.RetentionInDays, 365, id);
       assert.deepEqual(logGroups.get(logGroup)!.KmsKeyId, keyRef, id);
+    }
+  });
+
+  test("every project's log group outlives the stack, as the record of what reached production", () => {
+    const groups = Object.entries(template.toJSON().Resources as Record<string, Record<string, unknown>>).filter(
+      ([, resource]) => resource.Type === 'AWS::Logs::LogGroup',
+    );
+    assert.equal(groups.length, 9);
+    for (const [id, group] of groups) {
+      assert.deepEqual([group.DeletionPolicy, group.UpdateReplacePolicy], ['Retain', 'Retain'], id);
     }
   });
 

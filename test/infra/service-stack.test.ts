@@ -257,6 +257,37 @@ suite('network access', () => {
     ]);
   });
 
+  test("the load balancer's group reaches the tasks' port and nothing else: EC2's default allow-all is kept away", () => {
+    const serviceGroup = logicalId(staging, 'AWS::EC2::SecurityGroup', 'AppServiceSecurityGroup');
+    const loadBalancerGroup = logicalId(staging, 'AWS::EC2::SecurityGroup', 'LoadBalancerSecurityGroup');
+    const group = resourcesOfType(staging, 'AWS::EC2::SecurityGroup').find(([id]) => id === loadBalancerGroup)![1];
+    // A group with no inline egress gets EC2's default rule (all traffic to 0.0.0.0/0); this one matches no packet.
+    assert.deepEqual(group.Properties!.SecurityGroupEgress, [
+      {
+        CidrIp: '255.255.255.255/32',
+        Description: 'Disallow all traffic',
+        IpProtocol: 'icmp',
+        FromPort: 252,
+        ToPort: 86,
+      },
+    ]);
+    const egress = resourcesOfType(staging, 'AWS::EC2::SecurityGroupEgress')
+      .map(([, r]) => r.Properties!)
+      .filter(
+        (rule) => JSON.stringify(rule.GroupId) === JSON.stringify({ 'Fn::GetAtt': [loadBalancerGroup, 'GroupId'] }),
+      );
+    assert.deepEqual(egress, [
+      {
+        Description: 'Load balancer to target',
+        GroupId: { 'Fn::GetAtt': [loadBalancerGroup, 'GroupId'] },
+        DestinationSecurityGroupId: { 'Fn::GetAtt': [serviceGroup, 'GroupId'] },
+        IpProtocol: 'tcp',
+        FromPort: 8080,
+        ToPort: 8080,
+      },
+    ]);
+  });
+
   test('the load balancer is internet-facing in the public subnets and opens only its listener port', () => {
     const loadBalancer = onlyResource(staging, 'AWS::ElasticLoadBalancingV2::LoadBalancer').Properties!;
     assert.equal(loadBalancer.Scheme, 'internet-facing');
@@ -482,7 +513,7 @@ suite('alarms', () => {
     }
   });
 
-  test('5xx rate: the worst of each target group and of the load balancer itself, above 5 %', () => {
+  test('5xx rate: the worst of each target group and of the load balancer while a target is healthy, above 5 %', () => {
     const alarm = resourcesOfType(staging, 'AWS::CloudWatch::Alarm').find(([id]) =>
       id.startsWith('AlarmsServerErrorRate'),
     )![1];
@@ -501,7 +532,10 @@ suite('alarms', () => {
         greenRate: '100 * FILL(greenErrors, 0) / greenRequests',
         greenErrors: 'HTTPCode_Target_5XX_Count',
         greenRequests: 'RequestCount',
-        loadBalancerRate: '100 * FILL(loadBalancerErrors, 0) / loadBalancerRequests',
+        loadBalancerRate: 'IF(FILL(blueHealthy, 0) + FILL(greenHealthy, 0) >= 1, loadBalancerAnyRate, 0)',
+        blueHealthy: 'HealthyHostCount',
+        greenHealthy: 'HealthyHostCount',
+        loadBalancerAnyRate: '100 * FILL(loadBalancerErrors, 0) / loadBalancerRequests',
         loadBalancerErrors: 'HTTPCode_ELB_5XX_Count',
         loadBalancerRequests: 'RequestCount',
       },

@@ -22,10 +22,34 @@ export function cdkContextArgs(context: Readonly<Record<string, string>>): strin
 /** A command line from its parts, leaving out empty ones (no context, no arguments). */
 const line = (...parts: readonly string[]) => parts.filter((part) => part !== '').join(' ');
 
+/**
+ * The Node.js major version a project on CodeBuild's own image (aws/codebuild/standard:7.0) selects for its scripts:
+ * the one package.json's engines asks for. That image carries 18, 20, 22 and 24 (ubuntu/standard/7.0/runtimes.yml
+ * in aws/aws-codebuild-docker-images) and, without `runtime-versions`, runs its default, Node.js 18, which CodeBuild
+ * may change when a version reaches its end of life.
+ */
+export const CODEBUILD_NODE_RUNTIME = '24';
+
+/**
+ * The spec with the install phase selecting CODEBUILD_NODE_RUNTIME. Only for CodeBuild's managed images: a custom
+ * image (the Node image) brings its own Node.js, and CodeBuild supports no runtime selection there.
+ */
+export function withNodeRuntime(buildSpec: BuildSpecObject): BuildSpecObject {
+  const phases = buildSpec.phases as Record<string, Record<string, unknown> | undefined>;
+  return {
+    ...buildSpec,
+    phases: { ...phases, install: { ...phases.install, 'runtime-versions': { nodejs: CODEBUILD_NODE_RUNTIME } } },
+  };
+}
+
 const NPM_CI = 'npm ci --no-audit --no-fund';
 /** Debian's Chromium for the browser suites and HAProxy for the load-balancer drill. */
 const INSTALL_TEST_PACKAGES =
   'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium haproxy >/dev/null';
+
+/** Debian's AWS CLI, which the Node image lacks: the drift check reads each stack's status with it. */
+const INSTALL_AWS_CLI =
+  'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends awscli >/dev/null';
 
 interface SpecParts {
   readonly phases: Readonly<Record<string, readonly string[]>>;
@@ -66,7 +90,7 @@ export function selfUpdateSpec(pipelineStackName: string, contextArgs: string): 
   });
 }
 
-/** Lint, typecheck, `cdk synth` (cdk-nag runs inside it) and an audit of production dependencies. */
+/** Lint, typecheck, `cdk synth` (cdk-nag runs inside it) and the audit policy over production dependencies. */
 export function staticAnalysisSpec(contextArgs: string): BuildSpecObject {
   return spec({
     phases: {
@@ -75,7 +99,8 @@ export function staticAnalysisSpec(contextArgs: string): BuildSpecObject {
         'npm run lint',
         'npm run typecheck',
         line('npx cdk synth --quiet', contextArgs),
-        'npm audit --omit=dev --audit-level=high',
+        // The audit policy (docs/ci-cd.md#npm-audit); the pipeline must get an answer from the audit endpoint.
+        'node scripts/audit.ts --require-endpoint',
       ],
     },
     npmCache: true,
@@ -151,7 +176,8 @@ export function serviceUrlCommand(serviceStackName: string): string {
 }
 
 /**
- * A drift check of each of the environment's stacks (drift-check.sh), then
+ * A drift check of the environment's stacks (drift-check.sh), a stop on a change to the production listener rule
+ * (rule-change-check.sh), then
  * `cdk deploy` of one environment with exactly the image tag the Build stage pushed.
  * CloudFormation waits for the ECS deployment (canary, bake time, alarm rollback) to
  * finish, so this action ends when the new tasks take all the traffic, or fails when
@@ -160,17 +186,23 @@ export function serviceUrlCommand(serviceStackName: string): string {
 export function deploySpec(options: DeploySpecOptions): BuildSpecObject {
   return spec({
     phases: {
-      install: [NPM_CI],
+      install: [INSTALL_AWS_CLI, NPM_CI],
       build: [
         // No apostrophe in these messages: bash reads one inside "${...}" as an opening quote.
         ': "${IMAGE_TAG:?IMAGE_TAG is not set: the deploy action passes the tag from the Build stage}"',
-        ...options.stacks.map((stack) =>
-          line(
-            'bash infra/lib/pipeline/drift-check.sh',
-            shellQuote(stack),
-            options.contextArgs,
-            '-c "imageTag=$IMAGE_TAG"',
-          ),
+        line(
+          'bash infra/lib/pipeline/drift-check.sh',
+          ...options.stacks.map(shellQuote),
+          '--',
+          options.contextArgs,
+          '-c "imageTag=$IMAGE_TAG"',
+        ),
+        line(
+          'bash infra/lib/pipeline/rule-change-check.sh',
+          shellQuote(options.serviceStackName),
+          '--',
+          options.contextArgs,
+          '-c "imageTag=$IMAGE_TAG"',
         ),
         line(
           'npx cdk deploy',
@@ -196,9 +228,9 @@ export function deploySpec(options: DeploySpecOptions): BuildSpecObject {
 export function sharedStackSpec(stackName: string, contextArgs: string): BuildSpecObject {
   return spec({
     phases: {
-      install: [NPM_CI],
+      install: [INSTALL_AWS_CLI, NPM_CI],
       build: [
-        line('bash infra/lib/pipeline/drift-check.sh', shellQuote(stackName), contextArgs),
+        line('bash infra/lib/pipeline/drift-check.sh', shellQuote(stackName), '--', contextArgs),
         line(
           'npx cdk deploy',
           shellQuote(stackName),

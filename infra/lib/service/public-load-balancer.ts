@@ -1,6 +1,6 @@
-import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
@@ -94,6 +94,7 @@ export class PublicLoadBalancer extends Construct {
     }
     this.loadBalancer.logAccessLogs(this.accessLogBucket);
     for (const securityGroup of this.loadBalancer.connections.securityGroups) {
+      keepDefaultEgressAway(securityGroup);
       Validations.of(securityGroup).acknowledge({
         id: 'AwsSolutions-EC23',
         reason:
@@ -189,6 +190,32 @@ export class PublicLoadBalancer extends Construct {
     this.url =
       domain === undefined ? `http://${this.loadBalancer.loadBalancerDnsName}` : `https://${domain.domainName}`;
   }
+}
+
+/** CDK's own placeholder for "no outbound rule": ICMP type 252 code 86 to 255.255.255.255/32 matches no packet. */
+const NO_TRAFFIC: ec2.CfnSecurityGroup.EgressProperty = {
+  cidrIp: '255.255.255.255/32',
+  description: 'Disallow all traffic',
+  ipProtocol: 'icmp',
+  fromPort: 252,
+  toPort: 86,
+};
+
+/**
+ * The load balancer's group (allowAllOutbound false) reaches only the tasks, through a rule CDK writes as a separate
+ * SecurityGroupEgress resource because its peer is another group. CDK drops its no-traffic placeholder as soon as
+ * any egress rule is added, separate ones included, and a group whose template has no inline egress gets EC2's
+ * default allow-all rule. Keeping the placeholder inline whenever no other inline rule exists removes that default.
+ */
+function keepDefaultEgressAway(securityGroup: ec2.ISecurityGroup): void {
+  const group = securityGroup.node.defaultChild;
+  if (!(group instanceof ec2.CfnSecurityGroup)) {
+    throw new Error(`${securityGroup.node.path}: expected a security group defined in this stack`);
+  }
+  const rendered: unknown = group.securityGroupEgress;
+  group.securityGroupEgress = Lazy.any({
+    produce: () => (Stack.of(group).resolve(rendered) as unknown[] | undefined) ?? [NO_TRAFFIC],
+  });
 }
 
 /** HTTPS settings that passed validation: either an existing certificate, or a hosted zone to issue one in. */

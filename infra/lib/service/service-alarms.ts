@@ -39,7 +39,10 @@ const ROLLBACK_EVALUATION_PERIODS = 3;
  */
 export class ServiceAlarms extends Construct {
   public readonly topic: sns.Topic;
-  /** 5xx answers, from the targets or from the load balancer, as a share of requests. Rolls a deployment back. */
+  /**
+   * 5xx answers as a share of requests: from the targets, or from the load balancer in minutes when a target was
+   * healthy. Rolls a deployment back.
+   */
   public readonly serverErrorRate: cloudwatch.Alarm;
   /** Targets failing the load balancer's health check. Rolls a deployment back. */
   public readonly unhealthyTargets: cloudwatch.Alarm;
@@ -84,6 +87,7 @@ export class ServiceAlarms extends Construct {
     }
 
     const sum = { period: PERIOD, statistic: cloudwatch.Stats.SUM };
+    const maximum = { period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM };
     // Metric ids share one namespace across nested expressions, hence the prefix.
     const errorRate = (prefix: string, errors: cloudwatch.IMetric, requests: cloudwatch.IMetric) =>
       new cloudwatch.MathExpression({
@@ -94,10 +98,11 @@ export class ServiceAlarms extends Construct {
     this.serverErrorRate = new cloudwatch.Alarm(this, 'ServerErrorRate', {
       alarmDescription:
         `More than ${props.serverErrorRatePercent} % of requests answered 5xx in 2 of the last 3 minutes, ` +
-        'in either target group or at the load balancer. Rolls back a deployment in progress.',
+        'in either target group, or at the load balancer while a target group has a healthy target. ' +
+        'Rolls back a deployment in progress.',
       metric: new cloudwatch.MathExpression({
         expression: 'MAX([blueRate, greenRate, loadBalancerRate])',
-        label: '5xx rate (%), worst of both target groups and the load balancer',
+        label: '5xx rate (%), worst of both target groups and the load balancer (while serving)',
         usingMetrics: {
           blueRate: errorRate(
             'blue',
@@ -109,11 +114,25 @@ export class ServiceAlarms extends Construct {
             green.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, sum),
             green.metrics.requestCount(sum),
           ),
-          loadBalancerRate: errorRate(
-            'loadBalancer',
-            props.loadBalancer.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, sum),
-            props.loadBalancer.metrics.requestCount(sum),
-          ),
+          // The load balancer's own 5xx (502 and 504 from a task that resets or stalls connections) count only in a
+          // minute when a target group had a healthy target. Before any task is registered, every request gets an
+          // ELB 503 (internet scanners send them as soon as the load balancer exists); counted, they would fire
+          // this alarm during the first create, and ECS fails a deployment on its alarm when there is no earlier
+          // COMPLETED deployment to roll back to, so the stack create fails. The minute a first target turns healthy
+          // may still hold earlier 503s, but the alarm needs two bad minutes, and in the next one targets serve.
+          loadBalancerRate: new cloudwatch.MathExpression({
+            expression: 'IF(FILL(blueHealthy, 0) + FILL(greenHealthy, 0) >= 1, loadBalancerAnyRate, 0)',
+            usingMetrics: {
+              blueHealthy: blue.metrics.healthyHostCount(maximum),
+              greenHealthy: green.metrics.healthyHostCount(maximum),
+              loadBalancerAnyRate: errorRate(
+                'loadBalancer',
+                props.loadBalancer.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, sum),
+                props.loadBalancer.metrics.requestCount(sum),
+              ),
+            },
+            period: PERIOD,
+          }),
         },
         period: PERIOD,
       }),
@@ -124,7 +143,6 @@ export class ServiceAlarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
-    const maximum = { period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM };
     this.unhealthyTargets = new cloudwatch.Alarm(this, 'UnhealthyTargets', {
       alarmDescription:
         'A target failed the load balancer health check in 2 of the last 3 minutes. Rolls back a deployment in progress.',
