@@ -50,6 +50,7 @@ function npmCommands(markdown: string): string[] {
 const NPM_COMMANDS = new Set([
   'ci',
   'install',
+  'uninstall',
   'audit',
   'exec',
   'init',
