@@ -60,7 +60,7 @@ export function namesFor(slug: string, name?: string): Names {
 const EXAMPLE_PATHS = ['src/example', 'test/example', 'bench', 'test/bench'];
 
 /** package.json's scripts that run the example's own code. */
-const EXAMPLE_SCRIPTS = ['bench', 'render:readme-clock'];
+export const EXAMPLE_SCRIPTS = ['bench', 'render:readme-clock'];
 
 /** src/service.ts with the starter registered: the one line that names the service's routes. */
 const STARTER_SERVICE = `/**
@@ -100,11 +100,13 @@ function rewriteIdentity(source: string, names: Names, checks: readonly Check[] 
   };
   // The repository default follows the slug unless it was set to something else.
   if (IDENTITY.githubRepo === IDENTITY.slug) values.githubRepo = JSON.stringify(names.slug);
-  if (checks !== undefined) {
-    values.checks = JSON.stringify(checks);
-    // The example's sentence no longer describes the service.
-    values.description = JSON.stringify(`${names.name}: what it does, in one sentence (src/identity.ts).`);
-  }
+  // The description may name the service too; with the example gone, the example's sentence describes nothing.
+  values.description = JSON.stringify(
+    checks === undefined
+      ? replaceNames(IDENTITY.description, IDENTITY, names)
+      : `${names.name}: what it does, in one sentence (src/identity.ts).`,
+  );
+  if (checks !== undefined) values.checks = JSON.stringify(checks);
   const declaration = file.statements
     .filter(ts.isVariableStatement)
     .flatMap((statement) => statement.declarationList.declarations)
@@ -182,7 +184,9 @@ async function plan(to: Names, dropExample: boolean): Promise<Plan> {
     scripts: Record<string, string>;
   };
   packageJson.name = to.slug;
-  if (example) packageJson.description = `${to.name}: a Fastify API shipped to ECS Fargate with AWS CDK.`;
+  packageJson.description = example
+    ? `${to.name}: a Fastify API shipped to ECS Fargate with AWS CDK.`
+    : replaceNames(packageJson.description, from, to);
   // The command is the example's (its command line), named after the slug.
   const bin = Object.entries(packageJson.bin ?? {})
     .filter(() => !example)
