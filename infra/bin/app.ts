@@ -38,6 +38,7 @@ for (const key of [
   'githubBranch',
   'requireApproval',
   'notificationEmail',
+  'approverRoleArn',
   ...Object.keys(deploymentContext),
 ]) {
   const value = app.node.tryGetContext(key) as string | boolean | undefined;
@@ -62,6 +63,7 @@ if (connectionArn !== undefined) {
     branch: pipelineContext.githubBranch ?? 'main',
     requireApproval: pipelineContext.requireApproval !== 'false',
     notificationEmail: pipelineContext.notificationEmail,
+    approverRoleArn: pipelineContext.approverRoleArn,
     // The pipeline's own cdk commands pass the same context, so its self-update rebuilds this very stack.
     cdkContext: pipelineContext,
   });

@@ -11,6 +11,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import {
+  bakeSpec,
   buildImageSpec,
   cdkContextArgs,
   deploySpec,
@@ -19,37 +20,34 @@ import {
   smokeSpec,
   staticAnalysisSpec,
   unitTestSpec,
-  withNodeRuntime,
-  type BuildSpecObject,
 } from './pipeline/buildspecs.ts';
+import { acknowledgeArtifactAccess, acknowledgeEcrLogin } from './pipeline/acknowledgements.ts';
 import {
-  acknowledgeArtifactAccess,
-  acknowledgeDefaultLogGroup,
-  acknowledgeEcrLogin,
-  acknowledgeNodeImage,
-} from './pipeline/acknowledgements.ts';
+  bootstrapRoleArn,
+  DEFAULT_QUALIFIER,
+  grantAssumeBootstrapRoles,
+  type Place,
+} from './pipeline/bootstrap-roles.ts';
+import { ProjectFactory, type ProjectOptions } from './pipeline/projects.ts';
+import { planWaves, unitNames, type PipelineEnvironment, type PipelineUnit, type WavePlan } from './pipeline/waves.ts';
 import { acknowledgeControl } from './checks.ts';
 import { allowLogGroupsOfThisAccount, denyGrantsOutsideAwsServices } from './kms.ts';
-import { AUDIT_RETENTION, acknowledgeLogBucket, acknowledgeShortRetention } from './log-storage.ts';
+import { AUDIT_RETENTION, acknowledgeLogBucket } from './log-storage.ts';
 import { tagDeployedSpec } from './pipeline/tag-deployed.ts';
 import { stackDescription } from './names.ts';
 
-/** One environment as the pipeline deploys it: the app's own stacks, never names of the pipeline's making. */
-export interface PipelineEnvironment {
-  /** Title case, for stage names (Deploy-Staging); lower case, for the image's deployed-<name> tag. */
-  readonly settings: { readonly id: string; readonly name: string };
-  /** Deployed together, `--exclusively`, in dependency order. */
-  readonly network: Stack;
-  /** Its `ServiceUrl` output is the URL the smoke test checks. */
-  readonly service: Stack;
-}
+export type { PipelineEnvironment, PipelineUnit } from './pipeline/waves.ts';
+export { NODE_BUILD_IMAGE } from './pipeline/projects.ts';
 
 export interface PipelineStackProps extends StackProps {
   /** The image repository: Build pushes to it, the service stacks pull from it. */
   readonly repository: ecr.IRepository;
   /** The stack that holds the repository: deployed once, before any environment. */
   readonly registryStack: Stack;
-  /** Deployed in this order; a person approves each after the first, when requireApproval is set. */
+  /**
+   * Deployed in this order, each wave by wave (pipeline/waves.ts); a person approves each environment after the
+   * first, when requireApproval is set.
+   */
   readonly environments: readonly PipelineEnvironment[];
   /** ARN of a CodeConnections (CodeStar) connection to GitHub, created and confirmed once in the console. */
   readonly connectionArn: string;
@@ -61,6 +59,14 @@ export interface PipelineStackProps extends StackProps {
   readonly branch?: string;
   /** A person approves each environment after the first (between Smoke-Staging and Deploy-Production). @default true */
   readonly requireApproval?: boolean;
+  /**
+   * The ARN of an IAM role in this account that may approve: it gets codepipeline:PutApprovalResult on the approval
+   * actions. Whoever else holds that permission can still approve (docs/ci-cd.md gives the policy that denies them).
+   * @default no role is granted it here
+   */
+  readonly approverRoleArn?: string;
+  /** How long the services of a wave run before the next wave of the same environment starts. @default 30 minutes */
+  readonly waveBakeTime?: Duration;
   /** Receives pipeline failures and approval requests. @default a new topic, encrypted with the pipeline's key */
   readonly notificationTopic?: sns.ITopic;
   /** Subscribed to the new topic; only when no notificationTopic is given. @default no subscription */
@@ -71,25 +77,20 @@ export interface PipelineStackProps extends StackProps {
    * `imageTag` is the pipeline's to set. @default {}
    */
   readonly cdkContext?: Readonly<Record<string, string>>;
-  /** The qualifier of `cdk bootstrap` in this account and region. @default 'hnb659fds' (CDK's default) */
+  /** The qualifier of `cdk bootstrap` in every account and region. @default 'hnb659fds' (CDK's default) */
   readonly bootstrapQualifier?: string;
   /** How long CodeBuild logs are kept: the record of what reached production. @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
 }
 
-/**
- * Docker's official Node 24 Debian image, from its ECR Public mirror (no Docker Hub pull limits):
- * Debian's `chromium` package installs there, as .ci/run and the GitHub workflow install it.
- */
-export const NODE_BUILD_IMAGE = 'public.ecr.aws/docker/library/node:24-bookworm';
-
 const CONNECTION_ARN = /^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[\w-]+$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
 /**
- * The delivery pipeline: Source → UpdatePipeline (the pipeline, then the Registry) → Test → Build → Deploy-Staging →
- * Smoke-Staging → Approve → Deploy-Production → Smoke-Production, one Deploy and Smoke pair per environment.
- * Deploys run `cdk deploy` with the image tag Build pushed, so CDK stays the only
- * owner of the task definition.
+ * The delivery pipeline: Source → Test → UpdatePipeline (the pipeline, then the Registry) → Build → Deploy-Staging →
+ * Smoke-Staging → Approve-Production → Deploy-Production → Smoke-Production, one Deploy and Smoke pair per wave of
+ * each environment (pipeline/waves.ts), a bake between waves. The pipeline changes itself only after the tests pass.
+ * Deploys run `cdk deploy` with the image tag Build pushed, so CDK stays the only owner of the task definition.
  */
 export class PipelineStack extends Stack {
   public readonly pipeline: codepipeline.Pipeline;
@@ -97,19 +98,22 @@ export class PipelineStack extends Stack {
   /** Encrypts the artifacts, the CodeBuild outputs and the new topic. */
   public readonly key: kms.Key;
 
-  private readonly logRetention: logs.RetentionDays;
+  /** The CodeBuild projects that run `cdk deploy`, and where each deploys: only there may it assume roles. */
+  public readonly deployers: { readonly project: codebuild.IProject; readonly place: Place }[] = [];
+
   private readonly artifactBucket: s3.Bucket;
+  private readonly projects: ProjectFactory;
   private readonly contextArgs: string;
-  /** Projects that run `cdk deploy`, and so assume the bootstrap roles. */
-  private readonly deployers: codebuild.IProject[] = [];
   private readonly bootstrapQualifier: string;
+  /** The pipeline's own account and region: the tools account, where the registry lives too. */
+  private readonly home: Place;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
     validate(props);
     this.contextArgs = cdkContextArgs(props.cdkContext ?? {});
-    this.logRetention = props.logRetention ?? AUDIT_RETENTION;
-    this.bootstrapQualifier = props.bootstrapQualifier ?? 'hnb659fds';
+    this.bootstrapQualifier = props.bootstrapQualifier ?? DEFAULT_QUALIFIER;
+    this.home = { region: this.region };
 
     this.key = new kms.Key(this, 'Key', {
       description: stackDescription("the pipeline's artifacts, build outputs, build logs and notifications"),
@@ -120,6 +124,7 @@ export class PipelineStack extends Stack {
     denyGrantsOutsideAwsServices(this.key);
     this.notificationTopic = props.notificationTopic ?? this.createTopic(props.notificationEmail);
     this.artifactBucket = this.createArtifactBucket();
+    this.projects = new ProjectFactory(this, this.key, this.artifactBucket, props.logRetention ?? AUDIT_RETENTION);
     this.pipeline = new codepipeline.Pipeline(this, 'Pipeline', {
       pipelineType: codepipeline.PipelineType.V2,
       artifactBucket: this.artifactBucket,
@@ -128,8 +133,9 @@ export class PipelineStack extends Stack {
     });
 
     const source = this.addSource(props);
-    this.addSelfUpdate(source.artifact, props.registryStack.stackName);
+    // The tests first: an untested commit cannot rewrite the pipeline or the registry.
     this.addTest(source.artifact);
+    this.addSelfUpdate(source.artifact, props.registryStack.stackName);
     const imageTag = this.addBuild(source, props.repository);
     const smoke = this.project('Smoke', smokeSpec(), { timeout: Duration.minutes(10) });
     // After a passed smoke test: tags the image deployed-<environment>-<time>, which the lifecycle policy keeps.
@@ -140,13 +146,20 @@ export class PipelineStack extends Stack {
       environmentVariables: { REPOSITORY_NAME: { value: props.repository.repositoryName } },
     });
     props.repository.grant(tagDeployed, 'ecr:BatchGetImage', 'ecr:PutImage');
-    for (const [index, environment] of props.environments.entries()) {
-      const previous = props.environments[index - 1];
-      if (previous !== undefined && (props.requireApproval ?? true)) this.addApproval(previous, environment);
-      this.addEnvironment(environment, source.artifact, imageTag, smoke, tagDeployed);
+    const waves = planWaves(props.environments, props.requireApproval ?? true);
+    const bakeTime = props.waveBakeTime ?? Duration.minutes(30);
+    // Only an environment of several waves bakes between them: the one-region pipeline has no Bake project.
+    const bake = waves.some((wave) => wave.bake)
+      ? this.project('Bake', bakeSpec(), { timeout: bakeTime.plus(Duration.minutes(20)) })
+      : undefined;
+    const checks = { smoke, tagDeployed, bake, bakeTime };
+    for (const wave of waves) {
+      if (wave.approvalStage !== undefined && wave.previous !== undefined) {
+        this.addApproval(wave.approvalStage, wave.previous, wave.environment, props.approverRoleArn);
+      }
+      this.addWave(wave, source.artifact, imageTag, checks);
     }
 
-    this.grantAssumeBootstrapRoles();
     this.pipeline.notifyOn('Failed', this.notificationTopic, {
       events: [codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_FAILED],
     });
@@ -174,7 +187,10 @@ export class PipelineStack extends Stack {
     return { artifact, commitId: action.variables.commitId };
   }
 
-  /** The pipeline changes itself first; then the Registry, which every environment shares, is deployed once. */
+  /**
+   * After the tests, the pipeline changes itself; then the Registry, which every environment shares, is deployed
+   * once. Both deploy to the pipeline's own account and region, and may assume no other's roles.
+   */
   private addSelfUpdate(source: codepipeline.Artifact, registryStackName: string): void {
     const project = this.project('SelfUpdate', selfUpdateSpec(this.stackName, this.contextArgs), {
       timeout: Duration.minutes(30),
@@ -183,10 +199,10 @@ export class PipelineStack extends Stack {
     const registry = this.project('DeployRegistry', sharedStackSpec(registryStackName, this.contextArgs), {
       timeout: Duration.minutes(30),
       npmCache: true,
-      environmentVariables: { DRIFT_ROLE_ARN: { value: this.bootstrapRoleArn('lookup') } },
+      environmentVariables: { DRIFT_ROLE_ARN: { value: this.bootstrapRoleArn('lookup', this.home) } },
     });
-    this.deployers.push(project, registry);
-    this.grantAssumeLookupRole(registry);
+    this.addDeployer(project, this.home, { lookup: false });
+    this.addDeployer(registry, this.home, { lookup: true });
     this.pipeline.addStage({
       stageName: 'UpdatePipeline',
       actions: [
@@ -257,82 +273,123 @@ export class PipelineStack extends Stack {
     return action.variable('IMAGE_TAG');
   }
 
-  private addEnvironment(
-    { settings, network, service }: PipelineEnvironment,
+  /** A wave: its units deploy in parallel, then each is smoke tested; then a bake, or the deployed-<name> tag. */
+  private addWave(
+    wave: WavePlan,
     source: codepipeline.Artifact,
     imageTag: string,
-    smoke: codebuild.IProject,
-    tagDeployed: codebuild.IProject,
+    checks: {
+      readonly smoke: codebuild.IProject;
+      readonly tagDeployed: codebuild.IProject;
+      readonly bake: codebuild.IProject | undefined;
+      readonly bakeTime: Duration;
+    },
   ): void {
-    const environment = settings.id;
+    const { settings } = wave.environment;
+    const deploys = wave.units.map((unit) => ({
+      unit,
+      action: this.deployAction(settings.id, unit, source, imageTag),
+    }));
+    this.pipeline.addStage({ stageName: wave.deployStage, actions: deploys.map(({ action }) => action) });
+    const smokes = deploys.map(
+      ({ unit, action }) =>
+        new actions.CodeBuildAction({
+          actionName: unitNames(settings.id, unit.region).smokeAction,
+          project: checks.smoke,
+          input: source,
+          environmentVariables: { SERVICE_URL: { value: action.variable('SERVICE_URL') } },
+        }),
+    );
+    const after =
+      wave.bake && checks.bake !== undefined
+        ? new actions.CodeBuildAction({
+            actionName: 'Bake',
+            project: checks.bake,
+            input: source,
+            runOrder: 2,
+            environmentVariables: {
+              BAKE_MINUTES: { value: String(checks.bakeTime.toMinutes()) },
+              SERVICE_URLS: { value: deploys.map(({ action }) => action.variable('SERVICE_URL')).join(' ') },
+            },
+          })
+        : new actions.CodeBuildAction({
+            actionName: 'TagDeployed',
+            project: checks.tagDeployed,
+            input: source,
+            runOrder: 2,
+            environmentVariables: {
+              IMAGE_TAG: { value: imageTag },
+              DEPLOY_ENVIRONMENT: { value: settings.name },
+            },
+          });
+    this.pipeline.addStage({ stageName: wave.smokeStage, actions: [...smokes, after] });
+  }
+
+  /** `cdk deploy` of one unit, by a project of its own that may assume only its account's and region's roles. */
+  private deployAction(
+    environment: string,
+    unit: PipelineUnit,
+    source: codepipeline.Artifact,
+    imageTag: string,
+  ): actions.CodeBuildAction {
+    const names = unitNames(environment, unit.region);
+    const place: Place = { account: unit.account, region: unit.region };
     const project = this.project(
-      `Deploy${environment}`,
+      names.project,
       deploySpec({
-        stacks: [network.stackName, service.stackName],
-        serviceStackName: service.stackName,
+        stacks: [unit.network.stackName, unit.service.stackName],
+        serviceStackName: unit.service.stackName,
         contextArgs: this.contextArgs,
       }),
       // CloudFormation waits for the canary, its bake time and the rollback alarms.
       {
         timeout: Duration.minutes(90),
         npmCache: true,
-        environmentVariables: { DRIFT_ROLE_ARN: { value: this.bootstrapRoleArn('lookup') } },
+        environmentVariables: {
+          DRIFT_ROLE_ARN: { value: this.bootstrapRoleArn('lookup', place) },
+          // The drift and rule checks read the stacks where they are.
+          ...(unit.region === this.region ? {} : { DRIFT_REGION: { value: unit.region } }),
+        },
       },
     );
-    this.deployers.push(project);
-    this.grantAssumeLookupRole(project);
-    const deploy = new actions.CodeBuildAction({
-      actionName: 'Deploy',
+    this.addDeployer(project, place, { lookup: true });
+    return new actions.CodeBuildAction({
+      actionName: names.deployAction,
       project,
       input: source,
-      variablesNamespace: `Deploy${environment}`,
+      variablesNamespace: names.namespace,
       environmentVariables: { IMAGE_TAG: { value: imageTag } },
-    });
-    this.pipeline.addStage({ stageName: `Deploy-${environment}`, actions: [deploy] });
-    this.pipeline.addStage({
-      stageName: `Smoke-${environment}`,
-      actions: [
-        new actions.CodeBuildAction({
-          actionName: 'Smoke',
-          project: smoke,
-          input: source,
-          environmentVariables: { SERVICE_URL: { value: deploy.variable('SERVICE_URL') } },
-        }),
-        new actions.CodeBuildAction({
-          actionName: 'TagDeployed',
-          project: tagDeployed,
-          input: source,
-          runOrder: 2,
-          environmentVariables: {
-            IMAGE_TAG: { value: imageTag },
-            DEPLOY_ENVIRONMENT: { value: settings.name },
-          },
-        }),
-      ],
     });
   }
 
   /** Before an environment: the one before it runs the new image and passed its smoke test. */
-  private addApproval(previous: PipelineEnvironment, next: PipelineEnvironment): void {
-    this.pipeline.addStage({
-      stageName: `Approve-${next.settings.id}`,
-      actions: [
-        new actions.ManualApprovalAction({
-          actionName: 'Approve',
-          notificationTopic: this.notificationTopic,
-          additionalInformation:
-            `${previous.settings.id} runs image #{Build.IMAGE_TAG} and passed its smoke test at ` +
-            `#{Deploy${previous.settings.id}.SERVICE_URL}. Promote it to ${next.settings.name}?`,
-        }),
-      ],
+  private addApproval(
+    stageName: string,
+    previous: PipelineEnvironment,
+    next: PipelineEnvironment,
+    approverRoleArn: string | undefined,
+  ): void {
+    const [shown] = previous.units;
+    const url =
+      shown === undefined ? '' : ` at #{${unitNames(previous.settings.id, shown.region).namespace}.SERVICE_URL}`;
+    const approval = new actions.ManualApprovalAction({
+      actionName: 'Approve',
+      notificationTopic: this.notificationTopic,
+      additionalInformation:
+        `${previous.settings.id} runs image #{Build.IMAGE_TAG} and passed its smoke test${url}. ` +
+        `Promote it to ${next.settings.name}?`,
     });
+    this.pipeline.addStage({ stageName, actions: [approval] });
+    if (approverRoleArn !== undefined) {
+      approval.grantManualApproval(
+        iam.Role.fromRoleArn(this, `Approver${next.settings.id}`, approverRoleArn, { mutable: true }),
+      );
+    }
   }
 
-  /** `cdk drift` assumes no bootstrap role itself: drift-check.sh runs it as the read-only lookup role. */
-  private grantAssumeLookupRole(project: codebuild.IProject): void {
-    project.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [this.bootstrapRoleArn('lookup')] }),
-    );
+  private addDeployer(project: codebuild.IProject, place: Place, options: { readonly lookup: boolean }): void {
+    this.deployers.push({ project, place });
+    grantAssumeBootstrapRoles(project, this.bootstrapQualifier, place, options);
   }
 
   /**
@@ -411,85 +468,17 @@ export class PipelineStack extends Stack {
   }
 
   private reportGroup(id: string, type: codebuild.ReportGroupType): codebuild.ReportGroup {
-    return new codebuild.ReportGroup(this, id, { type, removalPolicy: RemovalPolicy.DESTROY, deleteReports: true });
+    return this.projects.reportGroup(id, type);
   }
 
-  private project(
-    id: string,
-    buildSpec: BuildSpecObject,
-    options: {
-      readonly timeout: Duration;
-      readonly buildImage?: codebuild.IBuildImage;
-      readonly privileged?: boolean;
-      readonly computeType?: codebuild.ComputeType;
-      readonly environmentVariables?: Record<string, codebuild.BuildEnvironmentVariable>;
-      /** The project produces an output artifact. @default false */
-      readonly writesArtifacts?: boolean;
-      /** Keep npm's download cache on the build host. @default false */
-      readonly npmCache?: boolean;
-      /** Keep Docker's layers on the build host (privileged builds only). @default false */
-      readonly dockerLayerCache?: boolean;
-    },
-  ): codebuild.PipelineProject {
-    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
-      retention: this.logRetention,
-      // The record of what reached production outlives the pipeline; the key that encrypts it is retained too.
-      removalPolicy: RemovalPolicy.RETAIN,
-      encryptionKey: this.key,
-    });
-    acknowledgeShortRetention(
-      logGroup,
-      this.logRetention,
-      'Build logs',
-      'as the logRetention prop of this stack asks, shorter than the year that the default keeps.',
-    );
-    const project = new codebuild.PipelineProject(this, id, {
-      buildSpec: codebuild.BuildSpec.fromObject(
-        options.buildImage === undefined ? buildSpec : withNodeRuntime(buildSpec),
-      ),
-      environment: {
-        buildImage: options.buildImage ?? codebuild.LinuxBuildImage.fromDockerRegistry(NODE_BUILD_IMAGE),
-        computeType: options.computeType ?? codebuild.ComputeType.SMALL,
-        privileged: options.privileged ?? false,
-      },
-      environmentVariables: options.environmentVariables,
-      encryptionKey: this.key,
-      timeout: options.timeout,
-      queuedTimeout: Duration.hours(1),
-      cache: localCache(options),
-      logging: { cloudWatch: { logGroup } },
-      // The UnitTest project writes to its own report groups, granted one by one.
-      grantReportGroupPermissions: false,
-    });
-    acknowledgeDefaultLogGroup(project);
-    acknowledgeArtifactAccess(project, this.artifactBucket, options.writesArtifacts === true ? 'read-write' : 'read');
-    if (options.buildImage === undefined) acknowledgeNodeImage(project);
-    return project;
+  private project(id: string, buildSpec: Parameters<ProjectFactory['project']>[1], options: ProjectOptions) {
+    return this.projects.project(id, buildSpec, options);
   }
 
-  /** A role `cdk bootstrap` made in this account and region: deploy, file-publishing, lookup. */
-  private bootstrapRoleArn(role: string): string {
-    return `arn:${this.partition}:iam::${this.account}:role/cdk-${this.bootstrapQualifier}-${role}-role-${this.account}-${this.region}`;
+  /** A role `cdk bootstrap` made in a place: deploy, file-publishing, lookup. */
+  private bootstrapRoleArn(role: 'lookup', place: Place): string {
+    return bootstrapRoleArn(this, this.bootstrapQualifier, role, place);
   }
-
-  /**
-   * `cdk deploy` runs as the CodeBuild role and assumes the roles `cdk bootstrap` made:
-   * the deploy role (CloudFormation) and the file-publishing role (assets). Nothing else.
-   */
-  private grantAssumeBootstrapRoles(): void {
-    const roleArns = ['deploy', 'file-publishing'].map((role) => this.bootstrapRoleArn(role));
-    for (const project of this.deployers) {
-      project.addToRolePolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: roleArns }));
-    }
-  }
-}
-
-function localCache(options: { readonly npmCache?: boolean; readonly dockerLayerCache?: boolean }) {
-  const modes = [
-    ...(options.npmCache === true ? [codebuild.LocalCacheMode.CUSTOM] : []),
-    ...(options.dockerLayerCache === true ? [codebuild.LocalCacheMode.DOCKER_LAYER] : []),
-  ];
-  return modes.length === 0 ? codebuild.Cache.none() : codebuild.Cache.local(...modes);
 }
 
 function validate(props: PipelineStackProps): void {
@@ -505,6 +494,11 @@ function validate(props: PipelineStackProps): void {
   if (props.notificationTopic !== undefined && props.notificationEmail !== undefined) {
     throw new Error(
       'notificationEmail subscribes to the topic the stack creates: give it or notificationTopic, not both',
+    );
+  }
+  if (props.approverRoleArn !== undefined && !ROLE_ARN.test(props.approverRoleArn)) {
+    throw new Error(
+      `approverRoleArn "${props.approverRoleArn}" is not an IAM role ARN: expected arn:aws:iam::<account>:role/<name>`,
     );
   }
   if (props.cdkContext !== undefined && 'imageTag' in props.cdkContext) {

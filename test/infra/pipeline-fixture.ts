@@ -32,8 +32,14 @@ export function buildPipeline(
   };
   const environments = environmentIds.map((id) => ({
     settings: { id, name: id.toLowerCase() },
-    network: stackOf(environmentStackName(id, 'Network')),
-    service: stackOf(environmentStackName(id, 'Service')),
+    units: [
+      {
+        region: region ?? 'eu-west-1',
+        wave: 0,
+        network: stackOf(environmentStackName(id, 'Network')),
+        service: stackOf(environmentStackName(id, 'Service')),
+      },
+    ],
   }));
   const stack = new PipelineStack(app, sharedStackName('Pipeline'), {
     ...env,

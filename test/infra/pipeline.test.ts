@@ -22,8 +22,8 @@ import { environmentStackName, sharedStackName } from '../../infra/lib/names.ts'
 
 const ALL_STAGES = [
   'Source',
-  'UpdatePipeline',
   'Test',
+  'UpdatePipeline',
   'Build',
   'Deploy-Staging',
   'Smoke-Staging',
@@ -79,7 +79,7 @@ const roleOfProject = (logicalId: string) =>
   (projectProperties(template, logicalId).ServiceRole as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
 
 suite('pipeline stages', () => {
-  test('the stages keep plain names, in order, with the self-update before Test', () => {
+  test('the stages keep plain names, in order, with the self-update after Test: an untested commit cannot rewrite the pipeline', () => {
     assert.deepEqual(
       stages(template).map((s) => s.Name),
       ALL_STAGES,
@@ -509,6 +509,28 @@ suite('props', () => {
       deploy.join('\n'),
     );
     assert.ok(deploy.some((command) => command.includes(JSON.stringify([environmentStackName('Live', 'Service')]))));
+  });
+
+  test('approverRoleArn: that role may approve the promotion, on that action alone', () => {
+    const approver = 'arn:aws:iam::123456789012:role/release-managers';
+    const { template: approved } = buildPipeline({ approverRoleArn: approver });
+    approved.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: ['release-managers'],
+      PolicyDocument: {
+        // With the console's read access to the pipeline, which CDK grants beside it.
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'codepipeline:PutApprovalResult',
+            Effect: 'Allow',
+            Resource: Match.objectLike({
+              'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('/Approve-Production/Approve$')])],
+            }),
+          }),
+        ]),
+      },
+    });
+    assert.doesNotMatch(JSON.stringify(template.toJSON()), /PutApprovalResult/);
+    assert.throws(() => buildPipeline({ approverRoleArn: 'release-managers' }), /is not an IAM role ARN/);
   });
 
   test('with no environments there is nothing to deploy: it throws', () => {
