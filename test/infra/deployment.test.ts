@@ -148,6 +148,36 @@ suite('the app the sample builds', () => {
     });
   }
 
+  test('keys and logs: every key policy and log destination names the stack’s own account and region', () => {
+    const accounts = new Set(['111111111111', '222222222222', '333333333333']);
+    for (const { units } of stacks.environments.values()) {
+      for (const { network, service, account, region } of units) {
+        for (const stack of [network, service]) {
+          const template = Template.fromStack(stack);
+          for (const [id, key] of resourcesOfType(template, 'AWS::KMS::Key')) {
+            const policy = JSON.stringify(key.Properties!.KeyPolicy);
+            const named = new Set(policy.match(/\d{12}/g));
+            assert.deepEqual([...named], [account], `${stack.stackName} ${id}`);
+            for (const service of policy.match(/logs\.[a-z0-9-]+\.amazonaws\.com/g) ?? []) {
+              assert.equal(service, `logs.${region}.amazonaws.com`, `${stack.stackName} ${id}`);
+            }
+          }
+          // Another of the sample's accounts appears only where the image is pulled from the tools account.
+          for (const [id, resource] of Object.entries(
+            (template.toJSON() as { Resources: Record<string, unknown> }).Resources,
+          )) {
+            const others = (JSON.stringify(resource).match(/\d{12}/g) ?? []).filter(
+              (found) => accounts.has(found) && found !== account,
+            );
+            if (others.length === 0) continue;
+            assert.deepEqual(new Set(others), new Set(['333333333333']), `${stack.stackName} ${id}`);
+            assert.match(id, /^AppTaskDefinition/, `${stack.stackName} ${id}: ${JSON.stringify(resource)}`);
+          }
+        }
+      }
+    }
+  });
+
   test('the repository has a fixed name, and only the workload accounts may pull', () => {
     registry.hasResourceProperties('AWS::ECR::Repository', {
       RepositoryName: repositoryName(),
