@@ -111,6 +111,10 @@ suite('the app the sample builds', () => {
     );
   });
 
+  test('no context lookup: the zones are the named ones, even in a stack with an account', () => {
+    assert.equal(assembly.manifest.missing, undefined, JSON.stringify(assembly.manifest.missing));
+  });
+
   test('each region’s network spreads over that region’s zones', () => {
     const network = stacks.environments.get('production')!.units[1]!.network;
     const zones = resourcesOfType(Template.fromStack(network), 'AWS::EC2::Subnet').map(
