@@ -8,31 +8,26 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import {
   bakeSpec,
   buildImageSpec,
   cdkContextArgs,
-  deploySpec,
-  selfUpdateSpec,
-  sharedStackSpec,
   smokeSpec,
   staticAnalysisSpec,
   unitTestSpec,
+  type BuildSpecObject,
 } from './pipeline/buildspecs.ts';
 import { acknowledgeArtifactAccess, acknowledgeEcrLogin } from './pipeline/acknowledgements.ts';
-import {
-  bootstrapRoleArn,
-  DEFAULT_QUALIFIER,
-  grantAssumeBootstrapRoles,
-  type Place,
-} from './pipeline/bootstrap-roles.ts';
+import { artifactBucket } from './pipeline/artifacts.ts';
+import { Deployers } from './pipeline/deployers.ts';
+import { notificationTopic } from './pipeline/notifications.ts';
+import { DEFAULT_QUALIFIER } from './pipeline/bootstrap-roles.ts';
 import { ProjectFactory, type ProjectOptions } from './pipeline/projects.ts';
-import { planWaves, unitNames, type PipelineEnvironment, type PipelineUnit, type WavePlan } from './pipeline/waves.ts';
+import { planWaves, unitNames, type PipelineEnvironment, type WavePlan } from './pipeline/waves.ts';
 import { acknowledgeControl } from './checks.ts';
 import { allowLogGroupsOfThisAccount, denyGrantsOutsideAwsServices } from './kms.ts';
-import { AUDIT_RETENTION, acknowledgeLogBucket } from './log-storage.ts';
+import { AUDIT_RETENTION } from './log-storage.ts';
 import { tagDeployedSpec } from './pipeline/tag-deployed.ts';
 import { stackDescription } from './names.ts';
 
@@ -99,21 +94,15 @@ export class PipelineStack extends Stack {
   public readonly key: kms.Key;
 
   /** The CodeBuild projects that run `cdk deploy`, and where each deploys: only there may it assume roles. */
-  public readonly deployers: { readonly project: codebuild.IProject; readonly place: Place }[] = [];
+  public readonly deployers: Deployers;
 
   private readonly artifactBucket: s3.Bucket;
   private readonly projects: ProjectFactory;
   private readonly contextArgs: string;
-  private readonly bootstrapQualifier: string;
-  /** The pipeline's own account and region: the tools account, where the registry lives too. */
-  private readonly home: Place;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
     validate(props);
-    this.contextArgs = cdkContextArgs(props.cdkContext ?? {});
-    this.bootstrapQualifier = props.bootstrapQualifier ?? DEFAULT_QUALIFIER;
-    this.home = { region: this.region };
 
     this.key = new kms.Key(this, 'Key', {
       description: stackDescription("the pipeline's artifacts, build outputs, build logs and notifications"),
@@ -122,9 +111,16 @@ export class PipelineStack extends Stack {
     });
     allowLogGroupsOfThisAccount(this.key);
     denyGrantsOutsideAwsServices(this.key);
-    this.notificationTopic = props.notificationTopic ?? this.createTopic(props.notificationEmail);
-    this.artifactBucket = this.createArtifactBucket();
+    this.notificationTopic = props.notificationTopic ?? notificationTopic(this, this.key, props.notificationEmail);
+    this.artifactBucket = artifactBucket(this, this.key);
     this.projects = new ProjectFactory(this, this.key, this.artifactBucket, props.logRetention ?? AUDIT_RETENTION);
+    this.contextArgs = cdkContextArgs(props.cdkContext ?? {});
+    this.deployers = new Deployers(
+      this,
+      this.projects,
+      props.bootstrapQualifier ?? DEFAULT_QUALIFIER,
+      this.contextArgs,
+    );
     this.pipeline = new codepipeline.Pipeline(this, 'Pipeline', {
       pipelineType: codepipeline.PipelineType.V2,
       artifactBucket: this.artifactBucket,
@@ -192,17 +188,8 @@ export class PipelineStack extends Stack {
    * once. Both deploy to the pipeline's own account and region, and may assume no other's roles.
    */
   private addSelfUpdate(source: codepipeline.Artifact, registryStackName: string): void {
-    const project = this.project('SelfUpdate', selfUpdateSpec(this.stackName, this.contextArgs), {
-      timeout: Duration.minutes(30),
-      npmCache: true,
-    });
-    const registry = this.project('DeployRegistry', sharedStackSpec(registryStackName, this.contextArgs), {
-      timeout: Duration.minutes(30),
-      npmCache: true,
-      environmentVariables: { DRIFT_ROLE_ARN: { value: this.bootstrapRoleArn('lookup', this.home) } },
-    });
-    this.addDeployer(project, this.home, { lookup: false });
-    this.addDeployer(registry, this.home, { lookup: true });
+    const project = this.deployers.selfUpdate();
+    const registry = this.deployers.sharedStack('DeployRegistry', registryStackName);
     this.pipeline.addStage({
       stageName: 'UpdatePipeline',
       actions: [
@@ -286,10 +273,18 @@ export class PipelineStack extends Stack {
     },
   ): void {
     const { settings } = wave.environment;
-    const deploys = wave.units.map((unit) => ({
-      unit,
-      action: this.deployAction(settings.id, unit, source, imageTag),
-    }));
+    // One project per unit, allowed only its own account's and region's roles (pipeline/deployers.ts).
+    const deploys = wave.units.map((unit) => {
+      const names = unitNames(settings.id, unit.region);
+      const action = new actions.CodeBuildAction({
+        actionName: names.deployAction,
+        project: this.deployers.unit(settings.id, unit),
+        input: source,
+        variablesNamespace: names.namespace,
+        environmentVariables: { IMAGE_TAG: { value: imageTag } },
+      });
+      return { unit, action };
+    });
     this.pipeline.addStage({ stageName: wave.deployStage, actions: deploys.map(({ action }) => action) });
     const smokes = deploys.map(
       ({ unit, action }) =>
@@ -325,43 +320,6 @@ export class PipelineStack extends Stack {
     this.pipeline.addStage({ stageName: wave.smokeStage, actions: [...smokes, after] });
   }
 
-  /** `cdk deploy` of one unit, by a project of its own that may assume only its account's and region's roles. */
-  private deployAction(
-    environment: string,
-    unit: PipelineUnit,
-    source: codepipeline.Artifact,
-    imageTag: string,
-  ): actions.CodeBuildAction {
-    const names = unitNames(environment, unit.region);
-    const place: Place = { account: unit.account, region: unit.region };
-    const project = this.project(
-      names.project,
-      deploySpec({
-        stacks: [unit.network.stackName, unit.service.stackName],
-        serviceStackName: unit.service.stackName,
-        contextArgs: this.contextArgs,
-      }),
-      // CloudFormation waits for the canary, its bake time and the rollback alarms.
-      {
-        timeout: Duration.minutes(90),
-        npmCache: true,
-        environmentVariables: {
-          DRIFT_ROLE_ARN: { value: this.bootstrapRoleArn('lookup', place) },
-          // The drift and rule checks read the stacks where they are.
-          ...(unit.region === this.region ? {} : { DRIFT_REGION: { value: unit.region } }),
-        },
-      },
-    );
-    this.addDeployer(project, place, { lookup: true });
-    return new actions.CodeBuildAction({
-      actionName: names.deployAction,
-      project,
-      input: source,
-      variablesNamespace: names.namespace,
-      environmentVariables: { IMAGE_TAG: { value: imageTag } },
-    });
-  }
-
   /** Before an environment: the one before it runs the new image and passed its smoke test. */
   private addApproval(
     stageName: string,
@@ -387,11 +345,6 @@ export class PipelineStack extends Stack {
     }
   }
 
-  private addDeployer(project: codebuild.IProject, place: Place, options: { readonly lookup: boolean }): void {
-    this.deployers.push({ project, place });
-    grantAssumeBootstrapRoles(project, this.bootstrapQualifier, place, options);
-  }
-
   /**
    * CDK grants `codestar-connections:UseConnection`, but connections made since July 2024 have a
    * `codeconnections` ARN, and IAM only matches an action to an ARN with the same service prefix.
@@ -410,74 +363,12 @@ export class PipelineStack extends Stack {
     );
   }
 
-  private createTopic(email: string | undefined): sns.Topic {
-    const topic = new sns.Topic(this, 'Notifications', {
-      displayName: stackDescription('pipeline notifications'),
-      masterKey: this.key,
-      enforceSSL: true,
-    });
-    // CodeStar Notifications publishes the failure events, so it needs the key, through SNS only.
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal('codestar-notifications.amazonaws.com')],
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'kms:ViaService': `sns.${this.region}.amazonaws.com` } },
-      }),
-    );
-    if (email !== undefined) topic.addSubscription(new subscriptions.EmailSubscription(email));
-    return topic;
-  }
-
-  private createArtifactBucket(): s3.Bucket {
-    const accessLogs = new s3.Bucket(this, 'ArtifactsAccessLogs', {
-      // Server access logging delivers only to SSE-S3 buckets.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      lifecycleRules: [{ expiration: Duration.days(365) }],
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    acknowledgeLogBucket(accessLogs, 'S3 server access logging');
-    const artifacts = new s3.Bucket(this, 'Artifacts', {
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: this.key,
-      bucketKeyEnabled: true,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      serverAccessLogsBucket: accessLogs,
-      // An overwritten or deleted artifact can be restored while the run that needs it may still be in flight.
-      versioned: true,
-      // Artifacts matter while a run is in flight; a month covers a paused approval.
-      lifecycleRules: [{ expiration: Duration.days(30), noncurrentVersionExpiration: Duration.days(30) }],
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    acknowledgeControl(
-      artifacts,
-      's3_bucket_object_lock_enabled_check',
-      'Artifacts are intermediate files of a run, rebuilt from the commit on every run and expired after 30 days; ' +
-        'versioning restores an overwritten one. The release record is the immutable image tag in ECR.',
-    );
-    acknowledgeControl(
-      artifacts,
-      's3_event_notifications_enabled_check',
-      'CodePipeline hands each artifact to the next action itself; nothing else reacts to a new object.',
-    );
-    return artifacts;
-  }
-
   private reportGroup(id: string, type: codebuild.ReportGroupType): codebuild.ReportGroup {
     return this.projects.reportGroup(id, type);
   }
 
-  private project(id: string, buildSpec: Parameters<ProjectFactory['project']>[1], options: ProjectOptions) {
+  private project(id: string, buildSpec: BuildSpecObject, options: ProjectOptions) {
     return this.projects.project(id, buildSpec, options);
-  }
-
-  /** A role `cdk bootstrap` made in a place: deploy, file-publishing, lookup. */
-  private bootstrapRoleArn(role: 'lookup', place: Place): string {
-    return bootstrapRoleArn(this, this.bootstrapQualifier, role, place);
   }
 }
 
