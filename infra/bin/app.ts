@@ -8,6 +8,7 @@
 import { App } from 'aws-cdk-lib';
 import packageJson from '../../package.json' with { type: 'json' };
 import { addChecks } from '../lib/checks.ts';
+import { deploymentFromContext, type DeploymentContext } from '../lib/deployment.ts';
 import { IDENTITY } from '../../src/identity.ts';
 import { REGION } from '../lib/environments.ts';
 import { sharedStackName, stackDescription } from '../lib/names.ts';
@@ -17,7 +18,15 @@ import { addServiceStacks } from '../lib/service-stacks.ts';
 const app = new App();
 const imageTag = (app.node.tryGetContext('imageTag') as string | undefined) ?? packageJson.version;
 
-const stacks = addServiceStacks(app, { imageTag });
+// Where each environment runs (docs/deploy.md): accounts and production's waves of regions. CDK_DEFAULT_ACCOUNT is
+// the credentials' account, which the CLI sets when it has credentials.
+const deploymentContext: { -readonly [key in keyof DeploymentContext]: string } = {};
+for (const key of ['toolsAccount', 'stagingAccount', 'productionAccount', 'productionRegions'] as const) {
+  const value = app.node.tryGetContext(key) as string | number | undefined;
+  if (value !== undefined) deploymentContext[key] = String(value);
+}
+const deployment = deploymentFromContext(deploymentContext, process.env.CDK_DEFAULT_ACCOUNT);
+const stacks = addServiceStacks(app, { imageTag, ...deployment });
 
 // The delivery pipeline exists once a CodeConnections connection is named (docs/ci-cd.md):
 // npx cdk deploy <id>-Pipeline -c connectionArn=arn:aws:codeconnections:... -c githubOwner=<owner>
@@ -29,17 +38,21 @@ for (const key of [
   'githubBranch',
   'requireApproval',
   'notificationEmail',
+  'approverRoleArn',
+  ...Object.keys(deploymentContext),
 ]) {
   const value = app.node.tryGetContext(key) as string | boolean | undefined;
   if (value !== undefined) pipelineContext[key] = String(value);
 }
+// The tools account the credentials gave: the pipeline's own cdk commands must not depend on their credentials'.
+if (deployment.toolsAccount !== undefined) pipelineContext.toolsAccount = deployment.toolsAccount;
 const { connectionArn, githubOwner } = pipelineContext;
 if (connectionArn !== undefined) {
   if (githubOwner === undefined) {
     throw new Error('-c connectionArn needs -c githubOwner=<the GitHub user or organisation that owns the repository>');
   }
   new PipelineStack(app, sharedStackName('Pipeline'), {
-    env: { region: REGION },
+    env: { account: deployment.toolsAccount, region: REGION },
     description: stackDescription('the delivery pipeline from a push to production'),
     repository: stacks.registry.repository,
     registryStack: stacks.registry,
@@ -50,6 +63,7 @@ if (connectionArn !== undefined) {
     branch: pipelineContext.githubBranch ?? 'main',
     requireApproval: pipelineContext.requireApproval !== 'false',
     notificationEmail: pipelineContext.notificationEmail,
+    approverRoleArn: pipelineContext.approverRoleArn,
     // The pipeline's own cdk commands pass the same context, so its self-update rebuilds this very stack.
     cdkContext: pipelineContext,
   });

@@ -10,21 +10,64 @@ export interface EnvironmentSettings {
   readonly name: string;
   /** Title case: stack ids, <identity id>-<id>-Network and <identity id>-<id>-Service (infra/lib/names.ts). */
   readonly id: string;
-  readonly network: Omit<NetworkStackProps, keyof StackProps>;
+  /**
+   * The account its stacks deploy to: 12 digits.
+   * @default the tools account (`-c toolsAccount`), which defaults to the account of the credentials that run cdk
+   */
+  readonly account?: string;
+  /**
+   * Its regions, in waves: the regions of a wave deploy in parallel, a wave after the one before has passed. Each
+   * region is a key of ZONES.
+   */
+  readonly waves: readonly (readonly string[])[];
+  /** The zones come from the region (ZONES). */
+  readonly network: Omit<NetworkStackProps, keyof StackProps | 'availabilityZones'>;
   readonly service: Omit<ServiceStackProps, keyof StackProps | 'vpc' | 'repository' | 'imageTag' | 'environmentName'>;
 }
 
 /**
- * Every stack deploys to this region, in the account of the credentials that run `cdk deploy`. The zones are
- * named here so that synthesis never looks them up (no credentials, no cdk.context.json).
+ * The home region: the registry, the pipeline and staging live here, and production too unless `-c productionRegions`
+ * names others. Stacks in it keep names without a region part (infra/lib/names.ts).
  */
 export const REGION = 'eu-west-1';
-const ZONES = ['eu-west-1a', 'eu-west-1b'];
+
+/**
+ * The regions an environment may name, each with the two zones its subnets spread over. They are named here so that
+ * synthesis never looks them up (no credentials, no cdk.context.json). To deploy to another region, add it with two
+ * of its zones (`aws ec2 describe-availability-zones --region <region>`).
+ */
+export const ZONES: Readonly<Record<string, readonly [string, string]>> = {
+  'eu-west-1': ['eu-west-1a', 'eu-west-1b'],
+  'eu-west-2': ['eu-west-2a', 'eu-west-2b'],
+  'eu-west-3': ['eu-west-3a', 'eu-west-3b'],
+  'eu-central-1': ['eu-central-1a', 'eu-central-1b'],
+  'eu-north-1': ['eu-north-1a', 'eu-north-1b'],
+  'us-east-1': ['us-east-1a', 'us-east-1b'],
+  'us-east-2': ['us-east-2a', 'us-east-2b'],
+  'us-west-2': ['us-west-2a', 'us-west-2b'],
+  // ap-northeast-1b is closed to new accounts.
+  'ap-northeast-1': ['ap-northeast-1a', 'ap-northeast-1c'],
+  'ap-southeast-1': ['ap-southeast-1a', 'ap-southeast-1b'],
+  'ap-southeast-2': ['ap-southeast-2a', 'ap-southeast-2b'],
+};
+
+/** The two zones of a region; throws, naming the known regions, for one that ZONES lacks. */
+export function zonesOf(region: string): readonly [string, string] {
+  const zones = ZONES[region];
+  if (zones === undefined) {
+    throw new Error(
+      `region "${region}" is not one this app knows: expected one of ${Object.keys(ZONES).join(', ')} ` +
+        '(or add it with two of its zones to ZONES in infra/lib/environments.ts)',
+    );
+  }
+  return zones;
+}
 
 export const STAGING: EnvironmentSettings = {
   name: 'staging',
   id: 'Staging',
-  network: { availabilityZones: ZONES, natGateways: 1 },
+  waves: [[REGION]],
+  network: { natGateways: 1 },
   service: {
     minTasks: 2,
     maxTasks: 4,
@@ -43,9 +86,9 @@ export const STAGING: EnvironmentSettings = {
 export const PRODUCTION: EnvironmentSettings = {
   name: 'production',
   id: 'Production',
+  waves: [[REGION]],
   // One NAT gateway per zone: a zone outage must not cut the other zone's tasks off from ECR and CloudWatch.
   network: {
-    availabilityZones: ZONES,
     natGateways: 2,
     flowLogRetention: AUDIT_RETENTION,
     logRemovalPolicy: RemovalPolicy.RETAIN,

@@ -1,4 +1,11 @@
-import { CrossStackReferences, ReferenceStrength, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  CrossStackReferences,
+  ReferenceStrength,
+  RemovalPolicy,
+  Stack,
+  Validations,
+  type StackProps,
+} from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -29,10 +36,27 @@ export interface NetworkStackProps extends StackProps {
 /** A VPC of our own: public subnets for the load balancer, private subnets with NAT egress for the tasks. */
 export class NetworkStack extends Stack {
   public readonly vpc: ec2.IVpc;
+  private readonly zones: readonly string[];
+
+  /**
+   * The zones named in props. In a stack with a named account, CDK's VPC checks its zones against this list, which
+   * Stack would look up in the account: a lookup that needs credentials and writes cdk.context.json.
+   */
+  override get availabilityZones(): string[] {
+    return [...this.zones];
+  }
 
   constructor(scope: Construct, id: string, props: NetworkStackProps) {
     super(scope, id, props);
     const zones = props.availabilityZones;
+    this.zones = zones;
+    // What CDK's own getter does when it hands out zones, which this stack's getter replaces.
+    Validations.of(this).acknowledge({
+      id: 'CloudFormation-Validate::W3010',
+      reason:
+        'The zones are named per region in infra/lib/environments.ts (ZONES), so that synthesis never looks them up: ' +
+        'literal zones in the template are intended.',
+    });
     const natGateways = props.natGateways ?? 1;
     if (new Set(zones).size !== zones.length || zones.length < 2) {
       throw new Error(`${id}: availabilityZones must name at least 2 distinct zones, got [${zones.join(', ')}]`);

@@ -8,48 +8,41 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import {
+  bakeSpec,
   buildImageSpec,
   cdkContextArgs,
-  deploySpec,
-  selfUpdateSpec,
-  sharedStackSpec,
   smokeSpec,
   staticAnalysisSpec,
   unitTestSpec,
-  withNodeRuntime,
   type BuildSpecObject,
 } from './pipeline/buildspecs.ts';
-import {
-  acknowledgeArtifactAccess,
-  acknowledgeDefaultLogGroup,
-  acknowledgeEcrLogin,
-  acknowledgeNodeImage,
-} from './pipeline/acknowledgements.ts';
+import { acknowledgeArtifactAccess, acknowledgeEcrLogin } from './pipeline/acknowledgements.ts';
+import { artifactBucket } from './pipeline/artifacts.ts';
+import { Deployers } from './pipeline/deployers.ts';
+import { notificationTopic } from './pipeline/notifications.ts';
+import { DEFAULT_QUALIFIER } from './pipeline/bootstrap-roles.ts';
+import { ProjectFactory, type ProjectOptions } from './pipeline/projects.ts';
+import { planWaves, unitNames, type PipelineEnvironment, type WavePlan } from './pipeline/waves.ts';
 import { acknowledgeControl } from './checks.ts';
 import { allowLogGroupsOfThisAccount, denyGrantsOutsideAwsServices } from './kms.ts';
-import { AUDIT_RETENTION, acknowledgeLogBucket, acknowledgeShortRetention } from './log-storage.ts';
+import { AUDIT_RETENTION } from './log-storage.ts';
 import { tagDeployedSpec } from './pipeline/tag-deployed.ts';
 import { stackDescription } from './names.ts';
 
-/** One environment as the pipeline deploys it: the app's own stacks, never names of the pipeline's making. */
-export interface PipelineEnvironment {
-  /** Title case, for stage names (Deploy-Staging); lower case, for the image's deployed-<name> tag. */
-  readonly settings: { readonly id: string; readonly name: string };
-  /** Deployed together, `--exclusively`, in dependency order. */
-  readonly network: Stack;
-  /** Its `ServiceUrl` output is the URL the smoke test checks. */
-  readonly service: Stack;
-}
+export type { PipelineEnvironment, PipelineUnit } from './pipeline/waves.ts';
+export { NODE_BUILD_IMAGE } from './pipeline/projects.ts';
 
 export interface PipelineStackProps extends StackProps {
   /** The image repository: Build pushes to it, the service stacks pull from it. */
   readonly repository: ecr.IRepository;
   /** The stack that holds the repository: deployed once, before any environment. */
   readonly registryStack: Stack;
-  /** Deployed in this order; a person approves each after the first, when requireApproval is set. */
+  /**
+   * Deployed in this order, each wave by wave (pipeline/waves.ts); a person approves each environment after the
+   * first, when requireApproval is set.
+   */
   readonly environments: readonly PipelineEnvironment[];
   /** ARN of a CodeConnections (CodeStar) connection to GitHub, created and confirmed once in the console. */
   readonly connectionArn: string;
@@ -61,6 +54,14 @@ export interface PipelineStackProps extends StackProps {
   readonly branch?: string;
   /** A person approves each environment after the first (between Smoke-Staging and Deploy-Production). @default true */
   readonly requireApproval?: boolean;
+  /**
+   * The ARN of an IAM role in this account that may approve: it gets codepipeline:PutApprovalResult on the approval
+   * actions. Whoever else holds that permission can still approve (docs/ci-cd.md gives the policy that denies them).
+   * @default no role is granted it here
+   */
+  readonly approverRoleArn?: string;
+  /** How long the services of a wave run before the next wave of the same environment starts. @default 30 minutes */
+  readonly waveBakeTime?: Duration;
   /** Receives pipeline failures and approval requests. @default a new topic, encrypted with the pipeline's key */
   readonly notificationTopic?: sns.ITopic;
   /** Subscribed to the new topic; only when no notificationTopic is given. @default no subscription */
@@ -71,25 +72,20 @@ export interface PipelineStackProps extends StackProps {
    * `imageTag` is the pipeline's to set. @default {}
    */
   readonly cdkContext?: Readonly<Record<string, string>>;
-  /** The qualifier of `cdk bootstrap` in this account and region. @default 'hnb659fds' (CDK's default) */
+  /** The qualifier of `cdk bootstrap` in every account and region. @default 'hnb659fds' (CDK's default) */
   readonly bootstrapQualifier?: string;
   /** How long CodeBuild logs are kept: the record of what reached production. @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
 }
 
-/**
- * Docker's official Node 24 Debian image, from its ECR Public mirror (no Docker Hub pull limits):
- * Debian's `chromium` package installs there, as .ci/run and the GitHub workflow install it.
- */
-export const NODE_BUILD_IMAGE = 'public.ecr.aws/docker/library/node:24-bookworm';
-
 const CONNECTION_ARN = /^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[\w-]+$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
 /**
- * The delivery pipeline: Source → UpdatePipeline (the pipeline, then the Registry) → Test → Build → Deploy-Staging →
- * Smoke-Staging → Approve → Deploy-Production → Smoke-Production, one Deploy and Smoke pair per environment.
- * Deploys run `cdk deploy` with the image tag Build pushed, so CDK stays the only
- * owner of the task definition.
+ * The delivery pipeline: Source → Test → UpdatePipeline (the pipeline, then the Registry) → Build → Deploy-Staging →
+ * Smoke-Staging → Approve-Production → Deploy-Production → Smoke-Production, one Deploy and Smoke pair per wave of
+ * each environment (pipeline/waves.ts), a bake between waves. The pipeline changes itself only after the tests pass.
+ * Deploys run `cdk deploy` with the image tag Build pushed, so CDK stays the only owner of the task definition.
  */
 export class PipelineStack extends Stack {
   public readonly pipeline: codepipeline.Pipeline;
@@ -97,19 +93,16 @@ export class PipelineStack extends Stack {
   /** Encrypts the artifacts, the CodeBuild outputs and the new topic. */
   public readonly key: kms.Key;
 
-  private readonly logRetention: logs.RetentionDays;
+  /** The CodeBuild projects that run `cdk deploy`, and where each deploys: only there may it assume roles. */
+  public readonly deployers: Deployers;
+
   private readonly artifactBucket: s3.Bucket;
+  private readonly projects: ProjectFactory;
   private readonly contextArgs: string;
-  /** Projects that run `cdk deploy`, and so assume the bootstrap roles. */
-  private readonly deployers: codebuild.IProject[] = [];
-  private readonly bootstrapQualifier: string;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
     validate(props);
-    this.contextArgs = cdkContextArgs(props.cdkContext ?? {});
-    this.logRetention = props.logRetention ?? AUDIT_RETENTION;
-    this.bootstrapQualifier = props.bootstrapQualifier ?? 'hnb659fds';
 
     this.key = new kms.Key(this, 'Key', {
       description: stackDescription("the pipeline's artifacts, build outputs, build logs and notifications"),
@@ -118,8 +111,16 @@ export class PipelineStack extends Stack {
     });
     allowLogGroupsOfThisAccount(this.key);
     denyGrantsOutsideAwsServices(this.key);
-    this.notificationTopic = props.notificationTopic ?? this.createTopic(props.notificationEmail);
-    this.artifactBucket = this.createArtifactBucket();
+    this.notificationTopic = props.notificationTopic ?? notificationTopic(this, this.key, props.notificationEmail);
+    this.artifactBucket = artifactBucket(this, this.key);
+    this.projects = new ProjectFactory(this, this.key, this.artifactBucket, props.logRetention ?? AUDIT_RETENTION);
+    this.contextArgs = cdkContextArgs(props.cdkContext ?? {});
+    this.deployers = new Deployers(
+      this,
+      this.projects,
+      props.bootstrapQualifier ?? DEFAULT_QUALIFIER,
+      this.contextArgs,
+    );
     this.pipeline = new codepipeline.Pipeline(this, 'Pipeline', {
       pipelineType: codepipeline.PipelineType.V2,
       artifactBucket: this.artifactBucket,
@@ -128,8 +129,9 @@ export class PipelineStack extends Stack {
     });
 
     const source = this.addSource(props);
-    this.addSelfUpdate(source.artifact, props.registryStack.stackName);
+    // The tests first: an untested commit cannot rewrite the pipeline or the registry.
     this.addTest(source.artifact);
+    this.addSelfUpdate(source.artifact, props.registryStack.stackName);
     const imageTag = this.addBuild(source, props.repository);
     const smoke = this.project('Smoke', smokeSpec(), { timeout: Duration.minutes(10) });
     // After a passed smoke test: tags the image deployed-<environment>-<time>, which the lifecycle policy keeps.
@@ -140,13 +142,20 @@ export class PipelineStack extends Stack {
       environmentVariables: { REPOSITORY_NAME: { value: props.repository.repositoryName } },
     });
     props.repository.grant(tagDeployed, 'ecr:BatchGetImage', 'ecr:PutImage');
-    for (const [index, environment] of props.environments.entries()) {
-      const previous = props.environments[index - 1];
-      if (previous !== undefined && (props.requireApproval ?? true)) this.addApproval(previous, environment);
-      this.addEnvironment(environment, source.artifact, imageTag, smoke, tagDeployed);
+    const waves = planWaves(props.environments, props.requireApproval ?? true);
+    const bakeTime = props.waveBakeTime ?? Duration.minutes(30);
+    // Only an environment of several waves bakes between them: the one-region pipeline has no Bake project.
+    const bake = waves.some((wave) => wave.bake)
+      ? this.project('Bake', bakeSpec(), { timeout: bakeTime.plus(Duration.minutes(20)) })
+      : undefined;
+    const checks = { smoke, tagDeployed, bake, bakeTime };
+    for (const wave of waves) {
+      if (wave.approvalStage !== undefined && wave.previous !== undefined) {
+        this.addApproval(wave.approvalStage, wave.previous, wave.environment, props.approverRoleArn);
+      }
+      this.addWave(wave, source.artifact, imageTag, checks);
     }
 
-    this.grantAssumeBootstrapRoles();
     this.pipeline.notifyOn('Failed', this.notificationTopic, {
       events: [codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_FAILED],
     });
@@ -174,19 +183,13 @@ export class PipelineStack extends Stack {
     return { artifact, commitId: action.variables.commitId };
   }
 
-  /** The pipeline changes itself first; then the Registry, which every environment shares, is deployed once. */
+  /**
+   * After the tests, the pipeline changes itself; then the Registry, which every environment shares, is deployed
+   * once. Both deploy to the pipeline's own account and region, and may assume no other's roles.
+   */
   private addSelfUpdate(source: codepipeline.Artifact, registryStackName: string): void {
-    const project = this.project('SelfUpdate', selfUpdateSpec(this.stackName, this.contextArgs), {
-      timeout: Duration.minutes(30),
-      npmCache: true,
-    });
-    const registry = this.project('DeployRegistry', sharedStackSpec(registryStackName, this.contextArgs), {
-      timeout: Duration.minutes(30),
-      npmCache: true,
-      environmentVariables: { DRIFT_ROLE_ARN: { value: this.bootstrapRoleArn('lookup') } },
-    });
-    this.deployers.push(project, registry);
-    this.grantAssumeLookupRole(registry);
+    const project = this.deployers.selfUpdate();
+    const registry = this.deployers.sharedStack('DeployRegistry', registryStackName);
     this.pipeline.addStage({
       stageName: 'UpdatePipeline',
       actions: [
@@ -257,82 +260,89 @@ export class PipelineStack extends Stack {
     return action.variable('IMAGE_TAG');
   }
 
-  private addEnvironment(
-    { settings, network, service }: PipelineEnvironment,
+  /** A wave: its units deploy in parallel, then each is smoke tested; then a bake, or the deployed-<name> tag. */
+  private addWave(
+    wave: WavePlan,
     source: codepipeline.Artifact,
     imageTag: string,
-    smoke: codebuild.IProject,
-    tagDeployed: codebuild.IProject,
+    checks: {
+      readonly smoke: codebuild.IProject;
+      readonly tagDeployed: codebuild.IProject;
+      readonly bake: codebuild.IProject | undefined;
+      readonly bakeTime: Duration;
+    },
   ): void {
-    const environment = settings.id;
-    const project = this.project(
-      `Deploy${environment}`,
-      deploySpec({
-        stacks: [network.stackName, service.stackName],
-        serviceStackName: service.stackName,
-        contextArgs: this.contextArgs,
-      }),
-      // CloudFormation waits for the canary, its bake time and the rollback alarms.
-      {
-        timeout: Duration.minutes(90),
-        npmCache: true,
-        environmentVariables: { DRIFT_ROLE_ARN: { value: this.bootstrapRoleArn('lookup') } },
-      },
+    const { settings } = wave.environment;
+    // One project per unit, allowed only its own account's and region's roles (pipeline/deployers.ts).
+    const deploys = wave.units.map((unit) => {
+      const names = unitNames(settings.id, unit.region);
+      const action = new actions.CodeBuildAction({
+        actionName: names.deployAction,
+        project: this.deployers.unit(settings.id, unit),
+        input: source,
+        variablesNamespace: names.namespace,
+        environmentVariables: { IMAGE_TAG: { value: imageTag } },
+      });
+      return { unit, action };
+    });
+    this.pipeline.addStage({ stageName: wave.deployStage, actions: deploys.map(({ action }) => action) });
+    const smokes = deploys.map(
+      ({ unit, action }) =>
+        new actions.CodeBuildAction({
+          actionName: unitNames(settings.id, unit.region).smokeAction,
+          project: checks.smoke,
+          input: source,
+          environmentVariables: { SERVICE_URL: { value: action.variable('SERVICE_URL') } },
+        }),
     );
-    this.deployers.push(project);
-    this.grantAssumeLookupRole(project);
-    const deploy = new actions.CodeBuildAction({
-      actionName: 'Deploy',
-      project,
-      input: source,
-      variablesNamespace: `Deploy${environment}`,
-      environmentVariables: { IMAGE_TAG: { value: imageTag } },
-    });
-    this.pipeline.addStage({ stageName: `Deploy-${environment}`, actions: [deploy] });
-    this.pipeline.addStage({
-      stageName: `Smoke-${environment}`,
-      actions: [
-        new actions.CodeBuildAction({
-          actionName: 'Smoke',
-          project: smoke,
-          input: source,
-          environmentVariables: { SERVICE_URL: { value: deploy.variable('SERVICE_URL') } },
-        }),
-        new actions.CodeBuildAction({
-          actionName: 'TagDeployed',
-          project: tagDeployed,
-          input: source,
-          runOrder: 2,
-          environmentVariables: {
-            IMAGE_TAG: { value: imageTag },
-            DEPLOY_ENVIRONMENT: { value: settings.name },
-          },
-        }),
-      ],
-    });
+    const after =
+      wave.bake && checks.bake !== undefined
+        ? new actions.CodeBuildAction({
+            actionName: 'Bake',
+            project: checks.bake,
+            input: source,
+            runOrder: 2,
+            environmentVariables: {
+              BAKE_MINUTES: { value: String(checks.bakeTime.toMinutes()) },
+              SERVICE_URLS: { value: deploys.map(({ action }) => action.variable('SERVICE_URL')).join(' ') },
+            },
+          })
+        : new actions.CodeBuildAction({
+            actionName: 'TagDeployed',
+            project: checks.tagDeployed,
+            input: source,
+            runOrder: 2,
+            environmentVariables: {
+              IMAGE_TAG: { value: imageTag },
+              DEPLOY_ENVIRONMENT: { value: settings.name },
+            },
+          });
+    this.pipeline.addStage({ stageName: wave.smokeStage, actions: [...smokes, after] });
   }
 
   /** Before an environment: the one before it runs the new image and passed its smoke test. */
-  private addApproval(previous: PipelineEnvironment, next: PipelineEnvironment): void {
-    this.pipeline.addStage({
-      stageName: `Approve-${next.settings.id}`,
-      actions: [
-        new actions.ManualApprovalAction({
-          actionName: 'Approve',
-          notificationTopic: this.notificationTopic,
-          additionalInformation:
-            `${previous.settings.id} runs image #{Build.IMAGE_TAG} and passed its smoke test at ` +
-            `#{Deploy${previous.settings.id}.SERVICE_URL}. Promote it to ${next.settings.name}?`,
-        }),
-      ],
+  private addApproval(
+    stageName: string,
+    previous: PipelineEnvironment,
+    next: PipelineEnvironment,
+    approverRoleArn: string | undefined,
+  ): void {
+    const [shown] = previous.units;
+    const url =
+      shown === undefined ? '' : ` at #{${unitNames(previous.settings.id, shown.region).namespace}.SERVICE_URL}`;
+    const approval = new actions.ManualApprovalAction({
+      actionName: 'Approve',
+      notificationTopic: this.notificationTopic,
+      additionalInformation:
+        `${previous.settings.id} runs image #{Build.IMAGE_TAG} and passed its smoke test${url}. ` +
+        `Promote it to ${next.settings.name}?`,
     });
-  }
-
-  /** `cdk drift` assumes no bootstrap role itself: drift-check.sh runs it as the read-only lookup role. */
-  private grantAssumeLookupRole(project: codebuild.IProject): void {
-    project.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [this.bootstrapRoleArn('lookup')] }),
-    );
+    this.pipeline.addStage({ stageName, actions: [approval] });
+    if (approverRoleArn !== undefined) {
+      approval.grantManualApproval(
+        iam.Role.fromRoleArn(this, `Approver${next.settings.id}`, approverRoleArn, { mutable: true }),
+      );
+    }
   }
 
   /**
@@ -353,143 +363,13 @@ export class PipelineStack extends Stack {
     );
   }
 
-  private createTopic(email: string | undefined): sns.Topic {
-    const topic = new sns.Topic(this, 'Notifications', {
-      displayName: stackDescription('pipeline notifications'),
-      masterKey: this.key,
-      enforceSSL: true,
-    });
-    // CodeStar Notifications publishes the failure events, so it needs the key, through SNS only.
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal('codestar-notifications.amazonaws.com')],
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'kms:ViaService': `sns.${this.region}.amazonaws.com` } },
-      }),
-    );
-    if (email !== undefined) topic.addSubscription(new subscriptions.EmailSubscription(email));
-    return topic;
-  }
-
-  private createArtifactBucket(): s3.Bucket {
-    const accessLogs = new s3.Bucket(this, 'ArtifactsAccessLogs', {
-      // Server access logging delivers only to SSE-S3 buckets.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      lifecycleRules: [{ expiration: Duration.days(365) }],
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    acknowledgeLogBucket(accessLogs, 'S3 server access logging');
-    const artifacts = new s3.Bucket(this, 'Artifacts', {
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: this.key,
-      bucketKeyEnabled: true,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      serverAccessLogsBucket: accessLogs,
-      // An overwritten or deleted artifact can be restored while the run that needs it may still be in flight.
-      versioned: true,
-      // Artifacts matter while a run is in flight; a month covers a paused approval.
-      lifecycleRules: [{ expiration: Duration.days(30), noncurrentVersionExpiration: Duration.days(30) }],
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    acknowledgeControl(
-      artifacts,
-      's3_bucket_object_lock_enabled_check',
-      'Artifacts are intermediate files of a run, rebuilt from the commit on every run and expired after 30 days; ' +
-        'versioning restores an overwritten one. The release record is the immutable image tag in ECR.',
-    );
-    acknowledgeControl(
-      artifacts,
-      's3_event_notifications_enabled_check',
-      'CodePipeline hands each artifact to the next action itself; nothing else reacts to a new object.',
-    );
-    return artifacts;
-  }
-
   private reportGroup(id: string, type: codebuild.ReportGroupType): codebuild.ReportGroup {
-    return new codebuild.ReportGroup(this, id, { type, removalPolicy: RemovalPolicy.DESTROY, deleteReports: true });
+    return this.projects.reportGroup(id, type);
   }
 
-  private project(
-    id: string,
-    buildSpec: BuildSpecObject,
-    options: {
-      readonly timeout: Duration;
-      readonly buildImage?: codebuild.IBuildImage;
-      readonly privileged?: boolean;
-      readonly computeType?: codebuild.ComputeType;
-      readonly environmentVariables?: Record<string, codebuild.BuildEnvironmentVariable>;
-      /** The project produces an output artifact. @default false */
-      readonly writesArtifacts?: boolean;
-      /** Keep npm's download cache on the build host. @default false */
-      readonly npmCache?: boolean;
-      /** Keep Docker's layers on the build host (privileged builds only). @default false */
-      readonly dockerLayerCache?: boolean;
-    },
-  ): codebuild.PipelineProject {
-    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
-      retention: this.logRetention,
-      // The record of what reached production outlives the pipeline; the key that encrypts it is retained too.
-      removalPolicy: RemovalPolicy.RETAIN,
-      encryptionKey: this.key,
-    });
-    acknowledgeShortRetention(
-      logGroup,
-      this.logRetention,
-      'Build logs',
-      'as the logRetention prop of this stack asks, shorter than the year that the default keeps.',
-    );
-    const project = new codebuild.PipelineProject(this, id, {
-      buildSpec: codebuild.BuildSpec.fromObject(
-        options.buildImage === undefined ? buildSpec : withNodeRuntime(buildSpec),
-      ),
-      environment: {
-        buildImage: options.buildImage ?? codebuild.LinuxBuildImage.fromDockerRegistry(NODE_BUILD_IMAGE),
-        computeType: options.computeType ?? codebuild.ComputeType.SMALL,
-        privileged: options.privileged ?? false,
-      },
-      environmentVariables: options.environmentVariables,
-      encryptionKey: this.key,
-      timeout: options.timeout,
-      queuedTimeout: Duration.hours(1),
-      cache: localCache(options),
-      logging: { cloudWatch: { logGroup } },
-      // The UnitTest project writes to its own report groups, granted one by one.
-      grantReportGroupPermissions: false,
-    });
-    acknowledgeDefaultLogGroup(project);
-    acknowledgeArtifactAccess(project, this.artifactBucket, options.writesArtifacts === true ? 'read-write' : 'read');
-    if (options.buildImage === undefined) acknowledgeNodeImage(project);
-    return project;
+  private project(id: string, buildSpec: BuildSpecObject, options: ProjectOptions) {
+    return this.projects.project(id, buildSpec, options);
   }
-
-  /** A role `cdk bootstrap` made in this account and region: deploy, file-publishing, lookup. */
-  private bootstrapRoleArn(role: string): string {
-    return `arn:${this.partition}:iam::${this.account}:role/cdk-${this.bootstrapQualifier}-${role}-role-${this.account}-${this.region}`;
-  }
-
-  /**
-   * `cdk deploy` runs as the CodeBuild role and assumes the roles `cdk bootstrap` made:
-   * the deploy role (CloudFormation) and the file-publishing role (assets). Nothing else.
-   */
-  private grantAssumeBootstrapRoles(): void {
-    const roleArns = ['deploy', 'file-publishing'].map((role) => this.bootstrapRoleArn(role));
-    for (const project of this.deployers) {
-      project.addToRolePolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: roleArns }));
-    }
-  }
-}
-
-function localCache(options: { readonly npmCache?: boolean; readonly dockerLayerCache?: boolean }) {
-  const modes = [
-    ...(options.npmCache === true ? [codebuild.LocalCacheMode.CUSTOM] : []),
-    ...(options.dockerLayerCache === true ? [codebuild.LocalCacheMode.DOCKER_LAYER] : []),
-  ];
-  return modes.length === 0 ? codebuild.Cache.none() : codebuild.Cache.local(...modes);
 }
 
 function validate(props: PipelineStackProps): void {
@@ -505,6 +385,11 @@ function validate(props: PipelineStackProps): void {
   if (props.notificationTopic !== undefined && props.notificationEmail !== undefined) {
     throw new Error(
       'notificationEmail subscribes to the topic the stack creates: give it or notificationTopic, not both',
+    );
+  }
+  if (props.approverRoleArn !== undefined && !ROLE_ARN.test(props.approverRoleArn)) {
+    throw new Error(
+      `approverRoleArn "${props.approverRoleArn}" is not an IAM role ARN: expected arn:aws:iam::<account>:role/<name>`,
     );
   }
   if (props.cdkContext !== undefined && 'imageTag' in props.cdkContext) {

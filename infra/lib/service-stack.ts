@@ -1,6 +1,6 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -15,11 +15,21 @@ import { SyntheticCheck } from './service/synthetic-check.ts';
 import { WebAcl, type WebAclSettings } from './service/web-acl.ts';
 import { parameterPath } from './names.ts';
 
+/** A repository in another stack's account, read by ARN: never a cross-account or cross-region export. */
+export interface RepositoryLocation {
+  readonly repositoryName: string;
+  /** The registry's account; ECR replicates the repository, under its name, to this stack's region. */
+  readonly account: string;
+}
+
 export interface ServiceStackProps extends StackProps {
   /** From the network stack. */
   readonly vpc: ec2.IVpc;
-  /** From the registry stack. */
-  readonly repository: ecr.IRepository;
+  /**
+   * The registry stack's repository, in this stack's account and region (a strong reference); or where it is, when
+   * this stack runs in another account or region: then the image is pulled by ARN from this region's copy.
+   */
+  readonly repository: ecr.IRepository | RepositoryLocation;
   /** The image tag to run, e.g. 1.4.0; the pipeline passes the tag it pushed. */
   readonly imageTag: string;
   /** e.g. staging: names the SSM parameter path and tags. */
@@ -147,7 +157,7 @@ export class ServiceStack extends Stack {
 
     const app = new AppService(this, 'App', {
       vpc: props.vpc,
-      image: ecs.ContainerImage.fromEcrRepository(props.repository, props.imageTag),
+      image: ecs.ContainerImage.fromEcrRepository(this.repositoryOf(props.repository), props.imageTag),
       parameterPath: parameterPath(props.environmentName),
       runtimeConfig: {
         LOG_LEVEL: settings.logLevel,
@@ -222,6 +232,20 @@ export class ServiceStack extends Stack {
     new CfnOutput(this, 'WafAllowList', {
       value: webAcl.allowList.ref,
       description: 'The WAF allow list, as name|id|scope',
+    });
+  }
+
+  private repositoryOf(repository: ecr.IRepository | RepositoryLocation): ecr.IRepository {
+    if ('repositoryArn' in repository) return repository;
+    return ecr.Repository.fromRepositoryAttributes(this, 'Repository', {
+      repositoryName: repository.repositoryName,
+      // This stack's region: the registry's own, or the replica ECR made there.
+      repositoryArn: this.formatArn({
+        service: 'ecr',
+        account: repository.account,
+        resource: 'repository',
+        resourceName: repository.repositoryName,
+      }),
     });
   }
 }

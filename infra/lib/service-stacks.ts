@@ -1,6 +1,6 @@
-import { Tags, type App } from 'aws-cdk-lib';
-import { ENVIRONMENTS, REGION, type EnvironmentSettings } from './environments.ts';
-import { environmentStackName, PROJECT_TAG, sharedStackName, stackDescription } from './names.ts';
+import { Aws, Tags, type App } from 'aws-cdk-lib';
+import { ENVIRONMENTS, REGION, zonesOf, type EnvironmentSettings } from './environments.ts';
+import { environmentStackName, PROJECT_TAG, repositoryName, sharedStackName, stackDescription } from './names.ts';
 import { NetworkStack } from './network-stack.ts';
 import { RegistryStack } from './registry-stack.ts';
 import { ServiceStack } from './service-stack.ts';
@@ -8,13 +8,33 @@ import { ServiceStack } from './service-stack.ts';
 export interface ServiceStacksProps {
   /** The image tag every environment runs. */
   readonly imageTag: string;
-  /** @default ENVIRONMENTS (staging, production) */
+  /** @default ENVIRONMENTS (staging, production, in the home region of the credentials' account) */
   readonly environments?: readonly EnvironmentSettings[];
+  /**
+   * The account of the registry (and the pipeline). Required when an environment names an account of its own.
+   * @default the account of the credentials, as for every stack
+   */
+  readonly toolsAccount?: string;
+}
+
+/** One copy of an environment: its network and service stacks, in one account and region. */
+export interface DeploymentUnit {
+  readonly region: string;
+  /** Undefined: the credentials' account. */
+  readonly account?: string;
+  /** Its wave, from 0: the units of a wave deploy in parallel. */
+  readonly wave: number;
+  readonly network: NetworkStack;
+  readonly service: ServiceStack;
 }
 
 export interface EnvironmentStacks {
   readonly settings: EnvironmentSettings;
+  /** Every region's copy, wave by wave. */
+  readonly units: readonly DeploymentUnit[];
+  /** The first unit's network: the home region's, unless the environment is elsewhere. */
   readonly network: NetworkStack;
+  /** The first unit's service. */
   readonly service: ServiceStack;
 }
 
@@ -25,38 +45,71 @@ export interface ServiceStacks {
 }
 
 /**
- * Adds the registry and, per environment, the network and service stacks. infra/bin/app.ts and the tests
+ * Adds the registry and, per environment and region, the network and service stacks. infra/bin/app.ts and the tests
  * both build the app through here, so the tests check what `cdk deploy` deploys.
  */
 export function addServiceStacks(app: App, props: ServiceStacksProps): ServiceStacks {
-  const env = { region: REGION };
+  const all = props.environments ?? ENVIRONMENTS;
+  const toolsAccount = props.toolsAccount;
+  const home = { account: toolsAccount, region: REGION };
+  const isHome = (account: string | undefined, region: string) => account === toolsAccount && region === REGION;
+  const places = all.flatMap((settings) =>
+    settings.waves.flat().map((region) => ({ account: settings.account ?? toolsAccount, region })),
+  );
+  for (const { region } of places) zonesOf(region);
+  // Another account or region pulls by name, so the repository gets one; the one-account path keeps CDK's.
+  const elsewhere = places.some(({ account, region }) => !isHome(account, region));
+  const pullAccounts = [
+    ...new Set(places.flatMap(({ account }) => (account === undefined || account === toolsAccount ? [] : [account]))),
+  ];
+  const replicaRegions = [...new Set(places.map(({ region }) => region))].filter((region) => region !== REGION);
+
   Tags.of(app).add(PROJECT_TAG.key, PROJECT_TAG.value);
   const registry = new RegistryStack(app, sharedStackName('Registry'), {
-    env,
-    environments: (props.environments ?? ENVIRONMENTS).map((settings) => settings.name),
+    env: home,
+    environments: all.map((settings) => settings.name),
+    repositoryName: elsewhere ? repositoryName() : undefined,
+    pullAccounts,
+    replicaRegions,
     description: stackDescription('the ECR repository that every environment pulls from'),
   });
 
   const environments = new Map<string, EnvironmentStacks>();
-  for (const settings of props.environments ?? ENVIRONMENTS) {
-    const network = new NetworkStack(app, environmentStackName(settings.id, 'Network'), {
-      ...settings.network,
-      env,
-      description: stackDescription('VPC, subnets, NAT, flow logs', settings.name),
-    });
-    const service = new ServiceStack(app, environmentStackName(settings.id, 'Service'), {
-      ...settings.service,
-      vpc: network.vpc,
-      repository: registry.repository,
-      imageTag: props.imageTag,
-      environmentName: settings.name,
-      env,
-      description: stackDescription('load balancer, ECS Fargate service, autoscaling, alarms', settings.name),
-    });
-    for (const stack of [network, service]) {
-      Tags.of(stack).add('Environment', settings.name);
-    }
-    environments.set(settings.name, { settings, network, service });
+  for (const settings of all) {
+    const account = settings.account ?? toolsAccount;
+    const units = settings.waves.flatMap((regions, wave) =>
+      regions.map((region): DeploymentUnit => {
+        const env = { account, region };
+        const where = region === REGION ? settings.name : `${settings.name} ${region}`;
+        const network = new NetworkStack(app, environmentStackName(settings.id, 'Network', region), {
+          ...settings.network,
+          availabilityZones: zonesOf(region),
+          env,
+          description: stackDescription('VPC, subnets, NAT, flow logs', where),
+        });
+        const service = new ServiceStack(app, environmentStackName(settings.id, 'Service', region), {
+          ...settings.service,
+          vpc: network.vpc,
+          // In the registry's account and region, a strong reference keeps the registry from being deleted under
+          // the service; elsewhere, no export can cross, and the service names the repository instead.
+          repository: isHome(account, region)
+            ? registry.repository
+            : // No tools account named: every stack is in the credentials' account, which AWS::AccountId is.
+              { repositoryName: repositoryName(), account: toolsAccount ?? Aws.ACCOUNT_ID },
+          imageTag: props.imageTag,
+          environmentName: settings.name,
+          env,
+          description: stackDescription('load balancer, ECS Fargate service, autoscaling, alarms', where),
+        });
+        for (const stack of [network, service]) {
+          Tags.of(stack).add('Environment', settings.name);
+        }
+        return { region, account, wave, network, service };
+      }),
+    );
+    const [first] = units;
+    if (first === undefined) throw new Error(`${settings.name} has no region: its waves are empty`);
+    environments.set(settings.name, { settings, units, network: first.network, service: first.service });
   }
   return { registry, environments };
 }

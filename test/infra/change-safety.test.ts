@@ -10,7 +10,8 @@ import { App } from 'aws-cdk-lib';
 import cdkJson from '../../cdk.json' with { type: 'json' };
 import { addServiceStacks } from '../../infra/lib/service-stacks.ts';
 import { STAGING, type EnvironmentSettings } from '../../infra/lib/environments.ts';
-import { CERTIFICATE_ARN } from './helpers.ts';
+import { CERTIFICATE_ARN, SAMPLE_CONTEXT } from './helpers.ts';
+import { deploymentFromContext } from '../../infra/lib/deployment.ts';
 import { IDENTITY } from '../../src/identity.ts';
 
 type TemplateJson = {
@@ -45,9 +46,12 @@ const PROTECTED = new Set([
 ]);
 
 /** Every stack's template, by stack name, with the app built as infra/bin/app.ts builds it. */
-function synthesise(settings: EnvironmentSettings): Record<string, TemplateJson> {
+function synthesise(
+  settings: EnvironmentSettings | readonly EnvironmentSettings[],
+  toolsAccount?: string,
+): Record<string, TemplateJson> {
   const app = new App({ context: cdkJson.context });
-  addServiceStacks(app, { imageTag: '1.2.3', environments: [settings] });
+  addServiceStacks(app, { imageTag: '1.2.3', environments: [settings].flat(), toolsAccount });
   return Object.fromEntries(app.synth().stacks.map((stack) => [stack.stackName, stack.template as TemplateJson]));
 }
 
@@ -71,7 +75,9 @@ const withService = (service: Partial<EnvironmentSettings['service']>): Environm
   service: { ...STAGING.service, ...service },
 });
 
-const before = synthesise(STAGING);
+const TOOLS = '333333333333';
+const beforeOneAccount = synthesise(STAGING);
+const before = beforeOneAccount;
 const SERVICE = `${IDENTITY.id}-Staging-Service`;
 const TASK_DEFINITION_REVISION = [`${SERVICE} AWS::ECS::TaskDefinition WILL_REPLACE`];
 // The production rule moves from the port-80 listener to the new port-443 one; a rule holds no state but the
@@ -118,9 +124,15 @@ const CHANGES: { name: string; settings: EnvironmentSettings; expected: string[]
 ];
 
 suite('change safety: what a user is told to change replaces nothing bound to a port or holding state', () => {
-  for (const { name, settings, expected } of CHANGES) {
+  const separate = (settings: EnvironmentSettings) => synthesise({ ...settings, account: '111111111111' }, TOOLS);
+  const beforeSeparate = separate(STAGING);
+  for (const { name, settings, expected, inAccount } of CHANGES.flatMap((change) => [
+    { ...change, inAccount: false },
+    { ...change, name: `${change.name}, with staging in an account of its own`, inAccount: true },
+  ])) {
     test(name, () => {
-      const after = synthesise(settings);
+      const before = inAccount ? beforeSeparate : beforeOneAccount;
+      const after = inAccount ? separate(settings) : synthesise(settings);
       const disrupted = disruptions(before, after);
       assert.deepEqual(disrupted, expected);
       for (const line of disrupted) assert.ok(!PROTECTED.has(line.split(' ')[1]!), line);
@@ -161,5 +173,17 @@ suite('change safety: what a user is told to change replaces nothing bound to a 
     // A new VPC CIDR replaces the VPC: the check above would catch a change that did this.
     const after = synthesise({ ...STAGING, network: { ...STAGING.network, cidr: '10.1.0.0/16' } });
     assert.ok(disruptions(before, after).includes(`${IDENTITY.id}-Staging-Network AWS::EC2::VPC WILL_REPLACE`));
+  });
+
+  test('adding a production region adds stacks and replaces or renames nothing already deployed', () => {
+    const [staging, production] = deploymentFromContext({ ...SAMPLE_CONTEXT, productionRegions: 'eu-west-1' })
+      .environments as [EnvironmentSettings, EnvironmentSettings];
+    const oneRegion = synthesise([staging, production], TOOLS);
+    const twoRegions = synthesise([staging, { ...production, waves: [['eu-west-1'], ['eu-central-1']] }], TOOLS);
+    assert.deepEqual(
+      Object.keys(twoRegions).filter((stack) => !(stack in oneRegion)),
+      [`${IDENTITY.id}-Production-EuCentral1-Network`, `${IDENTITY.id}-Production-EuCentral1-Service`],
+    );
+    assert.deepEqual(disruptions(oneRegion, twoRegions), []);
   });
 });

@@ -71,11 +71,26 @@ const image = (synth: Synth, stack: string) => {
 suite('cdk synth, through the CLI, offline and without credentials', { timeout: 180_000 }, () => {
   let plain: Synth;
   let tagged: Synth;
+  let sample: Synth;
+  let withoutTools: Synth;
+  // The issue's sample: staging and production in accounts of their own, production in two waves, with the pipeline.
+  const sampleArgs = [
+    ['connectionArn', 'arn:aws:codeconnections:eu-west-1:123456789012:connection/abc-123'],
+    ['githubOwner', 'octo-org'],
+    ['stagingAccount', '111111111111'],
+    ['productionAccount', '222222222222'],
+    ['productionRegions', 'eu-west-1,eu-central-1'],
+  ].flatMap(([key, value]) => ['-c', `${key}=${value}`]);
   before(async () => {
-    [plain, tagged] = await Promise.all([cdkSynth(), cdkSynth('--quiet', '-c', 'imageTag=1.4.0-0a1b2c3')]);
+    [plain, tagged, sample, withoutTools] = await Promise.all([
+      cdkSynth(),
+      cdkSynth('--quiet', '-c', 'imageTag=1.4.0-0a1b2c3'),
+      cdkSynth('--quiet', ...sampleArgs, '-c', 'toolsAccount=333333333333'),
+      cdkSynth('--quiet', ...sampleArgs),
+    ]);
   });
   after(() => {
-    for (const synth of [plain, tagged]) rmSync(synth.outdir, { recursive: true, force: true });
+    for (const synth of [plain, tagged, sample, withoutTools]) rmSync(synth.outdir, { recursive: true, force: true });
   });
 
   test('succeeds and lists the stacks', () => {
@@ -114,5 +129,35 @@ suite('cdk synth, through the CLI, offline and without credentials', { timeout: 
     for (const stack of [`${IDENTITY.id}-Staging-Service`, `${IDENTITY.id}-Production-Service`]) {
       assert.ok(image(tagged, stack).endsWith(':1.4.0-0a1b2c3"]]}'), image(tagged, stack));
     }
+  });
+
+  test('the multi-account sample synthesises, every check passing, each stack in its account and region', () => {
+    assert.equal(sample.code, 0, sample.output);
+    const manifest = JSON.parse(readFileSync(join(sample.outdir, 'manifest.json'), 'utf8')) as {
+      artifacts: Record<string, { type: string; environment?: string }>;
+    };
+    const placed = Object.fromEntries(
+      Object.entries(manifest.artifacts)
+        .filter(([, artifact]) => artifact.type === 'aws:cloudformation:stack')
+        .map(([name, artifact]) => [name, artifact.environment]),
+    );
+    assert.deepEqual(placed, {
+      [`${IDENTITY.id}-Registry`]: 'aws://333333333333/eu-west-1',
+      [`${IDENTITY.id}-Pipeline`]: 'aws://333333333333/eu-west-1',
+      [`${IDENTITY.id}-Staging-Network`]: 'aws://111111111111/eu-west-1',
+      [`${IDENTITY.id}-Staging-Service`]: 'aws://111111111111/eu-west-1',
+      [`${IDENTITY.id}-Production-Network`]: 'aws://222222222222/eu-west-1',
+      [`${IDENTITY.id}-Production-Service`]: 'aws://222222222222/eu-west-1',
+      [`${IDENTITY.id}-Production-EuCentral1-Network`]: 'aws://222222222222/eu-central-1',
+      [`${IDENTITY.id}-Production-EuCentral1-Service`]: 'aws://222222222222/eu-central-1',
+    });
+  });
+
+  test('offline, without -c toolsAccount, the sample stops and asks for the tools account', () => {
+    assert.notEqual(withoutTools.code, 0);
+    assert.match(
+      withoutTools.output,
+      /expected -c toolsAccount=<12 digits>, or synth with credentials of that account/,
+    );
   });
 });

@@ -77,3 +77,11 @@ export const VARIANTS: readonly EnvironmentSettings[] = [
     },
   },
 ];
+
+/** The sample: staging and production in accounts of their own, production in two waves of one region. */
+export const SAMPLE_CONTEXT = {
+  toolsAccount: '333333333333',
+  stagingAccount: '111111111111',
+  productionAccount: '222222222222',
+  productionRegions: 'eu-west-1,eu-central-1',
+} as const;

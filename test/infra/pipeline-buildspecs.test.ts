@@ -318,6 +318,21 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
     assert.match(run.stderr, new RegExp(`${SERVICE} has no ServiceUrl output in cdk-outputs\\.json`));
   });
 
+  test('with DRIFT_REGION (a unit outside the pipeline region) the lookup profile reads the stacks in that region', () => {
+    const cwd = deployFolder('drift-region');
+    const run = bash(
+      phase(spec, 'build'),
+      cwd,
+      { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, DRIFT_REGION: 'eu-central-1' },
+      npxStub(STAGED),
+    );
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(
+      readFileSync(join(cwd, 'drift-config'), 'utf8'),
+      `[profile drift-check]\nrole_arn = ${ROLE}\ncredential_source = EcsContainer\nregion = eu-central-1\n`,
+    );
+  });
+
   test('the drift check runs cdk drift --fail on the same stacks, as the lookup role, before the deploy', () => {
     const cwd = deployFolder('drift-clean');
     const run = bash(phase(spec, 'build'), cwd, { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE }, npxStub(STAGED));

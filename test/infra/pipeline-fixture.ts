@@ -19,21 +19,39 @@ export function buildPipeline(
   overrides: Partial<PipelineStackProps> = {},
   region: string | null = 'eu-west-1',
   environmentIds: readonly string[] = ['Staging', 'Production'],
+  /** The last environment's regions, in waves. */
+  lastWaves: readonly (readonly string[])[] = [[region ?? 'eu-west-1']],
 ) {
   const app = new App({ context: cdkJson.context });
   const env = region === null ? {} : { env: { region } };
   const registry = new Stack(app, sharedStackName('Registry'), env);
   const repository = new ecr.Repository(registry, 'Repository');
   // A template needs one resource: a wait condition handle is the smallest there is.
-  const stackOf = (name: string) => {
-    const stack = new Stack(app, name, env);
+  const stackOf = (name: string, where: { env?: { region: string } } = env) => {
+    const stack = new Stack(app, name, where);
     new CfnWaitConditionHandle(stack, 'Placeholder');
     return stack;
   };
-  const environments = environmentIds.map((id) => ({
+  const environments = environmentIds.map((id, index) => ({
     settings: { id, name: id.toLowerCase() },
-    network: stackOf(environmentStackName(id, 'Network')),
-    service: stackOf(environmentStackName(id, 'Service')),
+    units:
+      index < environmentIds.length - 1
+        ? [
+            {
+              region: region ?? 'eu-west-1',
+              wave: 0,
+              network: stackOf(environmentStackName(id, 'Network')),
+              service: stackOf(environmentStackName(id, 'Service')),
+            },
+          ]
+        : lastWaves.flatMap((regions, wave) =>
+            regions.map((unitRegion) => ({
+              region: unitRegion,
+              wave,
+              network: stackOf(environmentStackName(id, 'Network', unitRegion), { env: { region: unitRegion } }),
+              service: stackOf(environmentStackName(id, 'Service', unitRegion), { env: { region: unitRegion } }),
+            })),
+          ),
   }));
   const stack = new PipelineStack(app, sharedStackName('Pipeline'), {
     ...env,

@@ -22,8 +22,8 @@ import { environmentStackName, sharedStackName } from '../../infra/lib/names.ts'
 
 const ALL_STAGES = [
   'Source',
-  'UpdatePipeline',
   'Test',
+  'UpdatePipeline',
   'Build',
   'Deploy-Staging',
   'Smoke-Staging',
@@ -79,7 +79,7 @@ const roleOfProject = (logicalId: string) =>
   (projectProperties(template, logicalId).ServiceRole as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
 
 suite('pipeline stages', () => {
-  test('the stages keep plain names, in order, with the self-update before Test', () => {
+  test('the stages keep plain names, in order, with the self-update after Test: an untested commit cannot rewrite the pipeline', () => {
     assert.deepEqual(
       stages(template).map((s) => s.Name),
       ALL_STAGES,
@@ -509,6 +509,70 @@ suite('props', () => {
       deploy.join('\n'),
     );
     assert.ok(deploy.some((command) => command.includes(JSON.stringify([environmentStackName('Live', 'Service')]))));
+  });
+
+  test('approverRoleArn: that role may approve the promotion, on that action alone', () => {
+    const approver = 'arn:aws:iam::123456789012:role/release-managers';
+    const { template: approved } = buildPipeline({ approverRoleArn: approver });
+    approved.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: ['release-managers'],
+      PolicyDocument: {
+        // With the console's read access to the pipeline, which CDK grants beside it.
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'codepipeline:PutApprovalResult',
+            Effect: 'Allow',
+            Resource: Match.objectLike({
+              'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('/Approve-Production/Approve$')])],
+            }),
+          }),
+        ]),
+      },
+    });
+    assert.doesNotMatch(JSON.stringify(template.toJSON()), /PutApprovalResult/);
+    assert.throws(() => buildPipeline({ approverRoleArn: 'release-managers' }), /is not an IAM role ARN/);
+  });
+
+  test('the regions of a wave deploy in parallel, each smoke-tested; a bake separates the waves', () => {
+    const { template: waved } = buildPipeline(
+      {},
+      'eu-west-1',
+      ['Staging', 'Production'],
+      [['eu-west-1', 'eu-central-1'], ['us-east-1']],
+    );
+    const summary = (name: string) => stage(waved, name).Actions.map((action) => `${action.Name}@${action.RunOrder}`);
+    assert.deepEqual(
+      stages(waved).map(({ Name }) => Name),
+      [
+        ...ALL_STAGES.slice(0, 7),
+        'Deploy-Production-Wave1',
+        'Smoke-Production-Wave1',
+        'Deploy-Production-Wave2',
+        'Smoke-Production-Wave2',
+      ],
+    );
+    assert.deepEqual(summary('Deploy-Production-Wave1'), ['Deploy@1', 'Deploy-EuCentral1@1']);
+    assert.deepEqual(summary('Smoke-Production-Wave1'), ['Smoke@1', 'Smoke-EuCentral1@1', 'Bake@2']);
+    assert.deepEqual(summary('Smoke-Production-Wave2'), ['Smoke-UsEast1@1', 'TagDeployed@2']);
+    // The bake waits, then smoke-tests every region of its wave again.
+    const bake = stage(waved, 'Smoke-Production-Wave1').Actions[2]!;
+    assert.deepEqual(actionEnvironment(bake), {
+      BAKE_MINUTES: '30',
+      SERVICE_URLS: '#{DeployProduction.SERVICE_URL} #{DeployProductionEuCentral1.SERVICE_URL}',
+    });
+    assert.deepEqual(commandsOf(buildSpecOf(waved, projectOf(bake))).slice(-2), [
+      'sleep $((BAKE_MINUTES * 60))',
+      'for url in $SERVICE_URLS; do npm run smoke -- "$url"; done',
+    ]);
+    // Each region's deploy is a project of its own, which reads its stacks in its region.
+    const central = stage(waved, 'Deploy-Production-Wave1').Actions[1]!;
+    const variables = (
+      projectProperties(waved, projectOf(central)).Environment as {
+        EnvironmentVariables: { Name: string; Value: unknown }[];
+      }
+    ).EnvironmentVariables;
+    assert.deepEqual(variables.find(({ Name }) => Name === 'DRIFT_REGION')?.Value, 'eu-central-1');
+    assert.notEqual(projectOf(central), projectOf(stage(waved, 'Deploy-Production-Wave1').Actions[0]!));
   });
 
   test('with no environments there is nothing to deploy: it throws', () => {

@@ -102,3 +102,36 @@ test('the stack exposes the repository for the service stacks and the pipeline',
   const outputs = template.toJSON().Outputs as Record<string, unknown>;
   assert.ok(outputs.RepositoryName && outputs.RepositoryUri);
 });
+
+test('pulling from another account or region needs a fixed name, and replicas go to other regions only', () => {
+  const other = newApp();
+  assert.throws(
+    () => new RegistryStack(other, 'NoName', { env: { region: 'eu-west-1' }, pullAccounts: ['111111111111'] }),
+    /pullAccounts and replicaRegions pull the image by name: give repositoryName too/,
+  );
+  assert.throws(
+    () =>
+      new RegistryStack(other, 'Home', {
+        env: { region: 'eu-west-1' },
+        repositoryName: 'images',
+        replicaRegions: ['eu-west-1'],
+      }),
+    /replicaRegions names eu-west-1, the repository's own region/,
+  );
+});
+
+test('replicas in the same account need no repository policy; the creation template then sets none', () => {
+  const other = newApp();
+  const sameAccount = Template.fromStack(
+    new RegistryStack(other, 'SameAccount', {
+      env: { region: 'eu-west-1' },
+      repositoryName: 'images',
+      replicaRegions: ['eu-central-1'],
+    }),
+  );
+  const repository = onlyResource(sameAccount, 'AWS::ECR::Repository').Properties!;
+  assert.equal(repository.RepositoryPolicyText, undefined);
+  const creation = onlyResource(sameAccount, 'AWS::ECR::RepositoryCreationTemplate').Properties!;
+  assert.equal(creation.RepositoryPolicy, undefined);
+  assert.equal(creation.Prefix, 'images');
+});

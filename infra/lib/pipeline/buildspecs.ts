@@ -255,3 +255,21 @@ export function smokeSpec(): BuildSpecObject {
     },
   });
 }
+
+/**
+ * The bake between two waves of one environment: the wave's services run the new image, unwatched by any deploy,
+ * for BAKE_MINUTES; then every one of them must still pass the smoke test before the next wave starts. (Each ECS
+ * deployment's own bake, with its alarm rollback, has already passed inside CloudFormation.)
+ */
+export function bakeSpec(): BuildSpecObject {
+  return spec({
+    phases: {
+      build: [
+        ': "${BAKE_MINUTES:?BAKE_MINUTES is not set: the bake action passes it}"',
+        ': "${SERVICE_URLS:?SERVICE_URLS is not set: the bake action passes the URLs of the wave}"',
+        'sleep $((BAKE_MINUTES * 60))',
+        'for url in $SERVICE_URLS; do npm run smoke -- "$url"; done',
+      ],
+    },
+  });
+}

@@ -32,6 +32,8 @@ log=$(mktemp)
 trap 'rm -f "$config" "$log"' EXIT
 # CodeBuild hands its role's credentials to the container the way ECS does, hence EcsContainer.
 printf '[profile drift-check]\nrole_arn = %s\ncredential_source = EcsContainer\n' "$DRIFT_ROLE_ARN" >"$config"
+# A unit outside the pipeline's region: its stacks are read there (the lookup role's own region).
+if [ -n "${DRIFT_REGION:-}" ]; then printf 'region = %s\n' "$DRIFT_REGION" >>"$config"; fi
 
 fail() {
   echo "DRIFT CHECK FAILED for ${patterns[*]}: $*" >&2

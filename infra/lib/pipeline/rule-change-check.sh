@@ -23,6 +23,8 @@ here=$(dirname "${BASH_SOURCE[0]}")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 printf '[profile rule-check]\nrole_arn = %s\ncredential_source = EcsContainer\n' "$DRIFT_ROLE_ARN" >"$work/config"
+# A unit outside the pipeline's region: its stacks are read there (the lookup role's own region).
+if [ -n "${DRIFT_REGION:-}" ]; then printf 'region = %s\n' "$DRIFT_REGION" >>"$work/config"; fi
 cloudformation() { AWS_CONFIG_FILE=$work/config aws cloudformation "$@" --profile rule-check; }
 
 if ! status=$(cloudformation describe-stacks --stack-name "$stack" --query 'Stacks[0].StackStatus' \

@@ -1,4 +1,4 @@
-import { Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
@@ -162,8 +162,11 @@ function acknowledgeCanaryRole(role: iam.IRole): void {
     'Each run writes its report, HAR file and log under a new key named by date and run id, so the canary may put ' +
       'any object in its own artifacts bucket, and nothing else: the action is s3:PutObject only.',
   );
+  // cdk-nag names the finding by the ARN as rendered: the account is a token unless the stack names it.
+  const { account, region } = Stack.of(role);
+  const renderedAccount = Token.isUnresolved(account) ? '<AWS::AccountId>' : account;
   acknowledge(
-    'AwsSolutions-IAM5[Resource::arn:aws:logs:eu-west-1:<AWS::AccountId>:log-group:/aws/lambda/cwsyn-*]',
+    `AwsSolutions-IAM5[Resource::arn:aws:logs:${region}:${renderedAccount}:log-group:/aws/lambda/cwsyn-*]`,
     "The canary's Lambda function is created by Synthetics with a generated suffix (cwsyn-<name>-<id>), so its log " +
       'group is known only by this prefix; the actions are those that create and write log streams.',
   );
