@@ -161,21 +161,15 @@ suite('npm run rename', () => {
     assert.equal(git(copy, 'status', '--porcelain'), before);
   });
 
-  test(`the renamed app synthesises only ${TO.id}-* stacks, and its platform suites pass`, () => {
+  test(`the renamed app synthesises only ${TO.id}-* stacks, every pipeline target among them`, () => {
     assert.deepEqual(
       stacksOf(copy),
       ['Pipeline', 'Production-Network', 'Production-Service', 'Registry', 'Staging-Network', 'Staging-Service'].map(
         (stack) => `${TO.id}-${stack}`,
       ),
     );
-    const build = run(copy, ['scripts/build.ts']);
-    assert.equal(build.code, 0, build.output);
-    const suites = run(copy, [
-      '--test',
-      '--test-concurrency=2',
-      ...PLATFORM_SUITES,
-      'test/example/routes/clock.test.ts',
-    ]);
+    // The platform's suites run in the copy without the example (below); here, what a rename alone could break.
+    const suites = run(copy, ['--test', 'test/identity.test.ts', 'test/infra/pipeline-app.test.ts']);
     assert.equal(suites.code, 0, suites.output.slice(-4000));
   });
 });
