@@ -47,7 +47,6 @@ export function parameterPath(environmentName: string): string {
 }
 
 /** A description of a stack, for people reading the CloudFormation console: `<name> staging: …`. */
-
 export function stackDescription(what: string, environmentName?: string): string {
   return `${IDENTITY.name}${environmentName === undefined ? '' : ` ${environmentName}`}: ${what}`;
 }
