@@ -3,7 +3,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { API_HEADERS, PAGE_HEADERS } from '../../src/headers.ts';
 
 /** What an answer carries: the API's set, or a document's (the API's and the page's). */
-export const HEADER_SETS = { api: API_HEADERS, page: { ...API_HEADERS, ...PAGE_HEADERS } };
+const HEADER_SETS = { api: API_HEADERS, page: { ...API_HEADERS, ...PAGE_HEADERS } };
 export type HeaderSet = keyof typeof HEADER_SETS;
 
 // What light-my-request adds to every injected answer, as Node's server does on a socket.
