@@ -6,12 +6,16 @@
 # `docker buildx imagetools inspect <image>` prints it, and the pin reads `<image>@sha256:<digest>`
 # (docs/container.md explains why and how to bump it).
 ARG NODE_IMAGE=public.ecr.aws/docker/library/node:24.21.0-trixie-slim
+# The build stage's base: the same image, resolved for the machine that builds. Only the local stand-ins
+# (tools/base-image.ts), one architecture each, set it apart when building for another architecture.
+ARG BUILD_NODE_IMAGE=${NODE_IMAGE}
 
-# Bundle the service (scripts/build.ts): one file per entry point in dist/, Swagger UI's browser files beside them, the
-# route schemas compiled, and a warmed V8 compile cache. As the runtime user: Node.js keys that cache by user id.
+# Bundle the service (scripts/build.ts): one file per entry point in dist/, Swagger UI's browser files beside them,
+# the route schemas compiled. On the build machine's own platform: the bundle is JavaScript, the same for every
+# architecture, so building the arm64 image on x86_64 emulates none of npm ci and the bundling.
 # --ignore-scripts: `prepare` would build before the sources are copied, and the `node` devDependency would download
 # a second Node.js; the image's own Node.js 24 runs the build.
-FROM ${NODE_IMAGE} AS build
+FROM --platform=$BUILDPLATFORM ${BUILD_NODE_IMAGE} AS build
 WORKDIR /app
 RUN chown node:node /app
 USER node
@@ -27,9 +31,22 @@ COPY scripts/build.ts scripts/warm-compile-cache.ts ./scripts/
 COPY tools/root.ts tools/server-process.ts ./tools/
 COPY src ./src
 RUN npm run build
+
+# Warm V8's compile cache: run the bundle once, so that start-up skips compiling it. On the image's platform, under
+# emulation if it is another than the build machine's: V8 rejects a cache that another architecture wrote. As the
+# runtime user: Node.js keys the cache by user id. `--platform=$TARGETPLATFORM` is the default, written out because
+# podman 4 otherwise carries the build stage's platform over to the stages after it.
+FROM --platform=$TARGETPLATFORM ${NODE_IMAGE} AS warm
+WORKDIR /app
+COPY --from=build --chown=node:node /app/package.json ./
+COPY --from=build --chown=node:node /app/dist ./dist
+COPY --from=build /app/scripts/warm-compile-cache.ts ./scripts/
+COPY --from=build /app/tools/root.ts /app/tools/server-process.ts ./tools/
+COPY --from=build /app/src/identity.ts ./src/
+USER node
 RUN node scripts/warm-compile-cache.ts
 
-FROM ${NODE_IMAGE} AS runtime
+FROM --platform=$TARGETPLATFORM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 # The cache the build warmed: start-up skips compiling the bundle. Portable, because it is keyed by paths relative
 # to its folder. Read-only at run time; a miss (another Node.js build) only costs the compile it would have saved.
@@ -42,7 +59,7 @@ RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack 
   /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack
 # The bundle holds every production dependency, so there is no node_modules and no install in this stage. Owned by
 # root and read-only to the service user: the process cannot rewrite its own code.
-COPY --from=build /app/dist ./dist
+COPY --from=warm /app/dist ./dist
 COPY --from=build /app/sbom.cdx.json ./
 # dist/server.js reads ../package.json for the version it reports.
 COPY package.json ./

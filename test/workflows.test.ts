@@ -127,12 +127,17 @@ suite('ci.yml', () => {
     assert.ok(chromium >= 0 && chromium < runs.indexOf('npm run test:ci'));
   });
 
-  test('a missing browser, haproxy or container engine fails the tests instead of skipping them, in .ci/run', () => {
+  test('a missing browser, haproxy, container engine or arm64 emulation fails the tests instead of skipping them, in .ci/run', () => {
     const exported = read('.ci/run')
       .split('\n')
       .filter((line) => line.startsWith('export '))
       .flatMap((line) => line.slice('export '.length).split(' '));
-    assert.deepEqual(exported, ['REQUIRE_BROWSER=1', 'REQUIRE_HAPROXY=1', 'REQUIRE_CONTAINER_ENGINE=1']);
+    assert.deepEqual(exported, [
+      'REQUIRE_BROWSER=1',
+      'REQUIRE_HAPROXY=1',
+      'REQUIRE_CONTAINER_ENGINE=1',
+      'REQUIRE_ARM64_EMULATION=1',
+    ]);
   });
 
   test('a missing browser or haproxy fails the tests in the workflow; the image job runs the container suite', () => {
@@ -161,14 +166,21 @@ suite('ci.yml, the image job', () => {
     assert.deepEqual(Object.keys(ci.jobs), ['check', 'image']);
   });
 
-  test("builds the image with the runner's Docker and runs the container suite, which may not skip", () => {
+  test("builds the image with the runner's Docker and runs the container suite, arm64 too, which may not skip", () => {
     const image = ci.jobs.image!;
     // On the runner itself: a job container has no Docker daemon.
     assert.equal(image.container, undefined);
     assert.match(image['runs-on'], /^ubuntu-/);
-    assert.deepEqual(image.env, { CONTAINER_ENGINE: 'docker', REQUIRE_CONTAINER_ENGINE: '1' });
+    assert.deepEqual(image.env, {
+      CONTAINER_ENGINE: 'docker',
+      REQUIRE_CONTAINER_ENGINE: '1',
+      REQUIRE_ARM64_EMULATION: '1',
+    });
     const runs = image.steps.flatMap((step) => (step.run === undefined ? [] : [step.run]));
-    assert.deepEqual(runs, ['npm ci --no-audit --no-fund', 'npm run test:container']);
+    assert.equal(runs.length, 3);
+    // Ubuntu's qemu-user-static registers itself with binfmt_misc, with the F flag the containers need.
+    assert.match(runs[0]!, /^sudo apt-get update -qq && .*apt-get install .*\bqemu-user-static\b/);
+    assert.deepEqual(runs.slice(1), ['npm ci --no-audit --no-fund', 'npm run test:container']);
     const script = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts['test:container'];
     assert.equal(script, 'npm test -- "test/container/*.test.ts"');
     const setupNode = image.steps.find((step) => step.uses?.startsWith('actions/setup-node@'));

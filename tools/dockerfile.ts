@@ -12,6 +12,8 @@ export interface Stage {
   readonly name: string | undefined;
   /** The FROM image, with global ARG defaults substituted. */
   readonly image: string;
+  /** FROM's --platform, unsubstituted (`$BUILDPLATFORM`); undefined without one. */
+  readonly platform: string | undefined;
   readonly instructions: readonly Instruction[];
 }
 
@@ -24,7 +26,14 @@ export interface Dockerfile {
 export function parseDockerfile(text: string): Dockerfile {
   const lines = text.replace(/\\\r?\n/g, ' ').split(/\r?\n/);
   const globalArgs = new Map<string, string>();
-  const stages: { name: string | undefined; image: string; instructions: Instruction[] }[] = [];
+  const substitute = (value: string) =>
+    value.replace(/\$\{(\w+)\}/g, (_, variable: string) => globalArgs.get(variable) ?? '');
+  const stages: {
+    name: string | undefined;
+    image: string;
+    platform: string | undefined;
+    instructions: Instruction[];
+  }[] = [];
   for (const raw of lines) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
@@ -32,13 +41,20 @@ export function parseDockerfile(text: string): Dockerfile {
     const keyword = match[1]!.toUpperCase();
     const args = match[2]!.replace(/\s+/g, ' ');
     if (keyword === 'FROM') {
-      const [image = '', as, name] = args.split(' ');
-      const resolved = image.replace(/\$\{(\w+)\}/g, (_, variable: string) => globalArgs.get(variable) ?? '');
-      stages.push({ name: as?.toUpperCase() === 'AS' ? name : undefined, image: resolved, instructions: [] });
+      const words = args.split(' ');
+      const platform = words.find((word) => word.startsWith('--platform='))?.slice('--platform='.length);
+      const [image = '', as, name] = words.filter((word) => !word.startsWith('--'));
+      stages.push({
+        name: as?.toUpperCase() === 'AS' ? name : undefined,
+        image: substitute(image),
+        platform,
+        instructions: [],
+      });
     } else if (stages.length === 0) {
       if (keyword !== 'ARG') throw new Error(`only ARG may precede the first FROM, found ${keyword}`);
-      const [variable = '', value = ''] = args.split('=');
-      globalArgs.set(variable, value);
+      // A default may name an ARG declared before it.
+      const at = args.indexOf('=');
+      globalArgs.set(at < 0 ? args : args.slice(0, at), at < 0 ? '' : substitute(args.slice(at + 1)));
     } else {
       stages.at(-1)!.instructions.push({ keyword, args });
     }

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { ensureBaseImage } from './base-image.ts';
 import { engineOutput, runEngine, type Engine } from './container-engine.ts';
 import { readDockerfile } from './dockerfile.ts';
+import { hostArchitecture } from './platform.ts';
 import { ROOT } from './root.ts';
+import type { Architecture } from '../infra/lib/service/image-contract.ts';
 import type { ContainerSettings } from './task-definition.ts';
 import { IDENTITY } from '../src/identity.ts';
 
@@ -58,12 +60,15 @@ export interface BuildOptions {
   readonly tag: string;
   /** Stream the engine's output to this terminal. */
   readonly inherit?: boolean;
+  /** The architecture to build for; another than the host's runs under emulation (tools/platform.ts). @default the host's */
+  readonly architecture?: Architecture;
 }
 
 export interface BuiltImage {
   readonly tag: string;
-  /** The base the build used: the official image, or the local stand-in (tools/base-image.ts). */
+  /** The runtime stage's base: the official image, or the local stand-in (tools/base-image.ts). */
   readonly base: string;
+  readonly architecture: Architecture;
   readonly labels: ImageLabels;
 }
 
@@ -78,7 +83,12 @@ async function imageId(engine: Engine, tag: string): Promise<string | undefined>
  * moves the tag to a new image, the previous one (about 270 MB) is removed, so rebuilds leave no untagged images.
  */
 export async function buildImage(engine: Engine, options: BuildOptions): Promise<BuiltImage> {
-  const base = await ensureBaseImage(engine, { inherit: options.inherit });
+  const host = hostArchitecture();
+  const architecture = options.architecture ?? host;
+  // The build stage runs on the host's platform, the later stages on the image's (see the Dockerfile).
+  const buildBase = await ensureBaseImage(engine, { inherit: options.inherit });
+  const base =
+    architecture === host ? buildBase : await ensureBaseImage(engine, { inherit: options.inherit, architecture });
   const previous = await imageId(engine, options.tag);
   const official = readDockerfile().stages[0]!.image;
   const labels = imageLabels();
@@ -98,7 +108,11 @@ export async function buildImage(engine: Engine, options: BuildOptions): Promise
         ...engine.limitArgs,
         ...engine.buildNetworkArgs,
         ...secretArgs,
+        ...(architecture === host ? [] : ['--platform', `linux/${architecture}`]),
+        // Docker sets it; podman 4 leaves it empty, and the build stage would then run on the target's platform.
+        ...(engine.name === 'podman' ? ['--build-arg', `BUILDPLATFORM=linux/${host}`] : []),
         ...(base === official ? [] : ['--build-arg', `NODE_IMAGE=${base}`]),
+        ...(buildBase === base ? [] : ['--build-arg', `BUILD_NODE_IMAGE=${buildBase}`]),
         // On the command line, not as ARGs in a LABEL: podman 4 reuses a cached LABEL step when only an ARG's value
         // changed, which would label a new commit's image with an old revision.
         '--label',
@@ -121,7 +135,7 @@ export async function buildImage(engine: Engine, options: BuildOptions): Promise
     // stays, and the build has still succeeded.
     await runEngine(engine, ['image', 'rm', previous]);
   }
-  return { tag: options.tag, base, labels };
+  return { tag: options.tag, base, architecture, labels };
 }
 
 export interface RunOptions {

@@ -23,13 +23,14 @@ import { artifactBucket } from './pipeline/artifacts.ts';
 import { Deployers } from './pipeline/deployers.ts';
 import { notificationTopic } from './pipeline/notifications.ts';
 import { DEFAULT_QUALIFIER } from './pipeline/bootstrap-roles.ts';
-import { ProjectFactory, type ProjectOptions } from './pipeline/projects.ts';
+import { IMAGE_BUILD_ENVIRONMENT, ProjectFactory, type ProjectOptions } from './pipeline/projects.ts';
 import { planWaves, unitNames, type PipelineEnvironment, type WavePlan } from './pipeline/waves.ts';
 import { acknowledgeControl } from './checks.ts';
 import { allowLogGroupsOfThisAccount, denyGrantsOutsideAwsServices } from './kms.ts';
 import { AUDIT_RETENTION } from './log-storage.ts';
 import { tagDeployedSpec } from './pipeline/tag-deployed.ts';
 import { stackDescription } from './names.ts';
+import { IMAGE_CONTRACT } from './service/image-contract.ts';
 
 export type { PipelineEnvironment, PipelineUnit } from './pipeline/waves.ts';
 export { NODE_BUILD_IMAGE } from './pipeline/projects.ts';
@@ -233,8 +234,9 @@ export class PipelineStack extends Stack {
   private addBuild(source: { artifact: codepipeline.Artifact; commitId: string }, repository: ecr.IRepository): string {
     const project = this.project('BuildImage', buildImageSpec(), {
       timeout: Duration.minutes(30),
-      // A CodeBuild-managed image: it runs Docker, which privileged mode allows.
-      buildImage: codebuild.LinuxBuildImage.STANDARD_7_0,
+      // A CodeBuild-managed image: it runs Docker, which privileged mode allows. On the tasks' architecture: Docker
+      // builds for its host, so the image needs no emulation and no multi-arch manifest, one digest to scan and deploy.
+      buildImage: IMAGE_BUILD_ENVIRONMENT[IMAGE_CONTRACT.architecture],
       privileged: true,
       environmentVariables: { REPOSITORY_URI: { value: repository.repositoryUri } },
       writesArtifacts: true,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { IMAGE_CONTRACT } from '../../infra/lib/service/image-contract.ts';
 import { COMPILE_CACHE, NODE_FLAGS } from '../../scripts/warm-compile-cache.ts';
 import { ROOT } from '../../tools/root.ts';
-import { copies, execForm, instructions, isIgnored, readDockerfile } from '../../tools/dockerfile.ts';
+import { copies, execForm, instructions, isIgnored, parseCopy, readDockerfile } from '../../tools/dockerfile.ts';
 
 const dockerfile = readDockerfile();
 const runtime = dockerfile.stages.at(-1)!;
@@ -19,10 +19,22 @@ suite('Dockerfile', () => {
     assert.doesNotMatch(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'), /^#\s*syntax\s*=/im);
   });
 
-  test('is multi-stage: the build, then the runtime stage last', () => {
+  test('is multi-stage: the build, the compile-cache warm-up, then the runtime stage last', () => {
     assert.deepEqual(
       dockerfile.stages.map((s) => s.name),
-      ['build', 'runtime'],
+      ['build', 'warm', 'runtime'],
+    );
+  });
+
+  test("the build runs on the build machine's platform; the warm-up and the runtime on the image's", () => {
+    // Building the arm64 image on x86_64 then emulates only the warm-up and the runtime stage, not npm ci.
+    assert.deepEqual(
+      dockerfile.stages.map((s) => [s.name, s.platform]),
+      [
+        ['build', '$BUILDPLATFORM'],
+        ['warm', '$TARGETPLATFORM'],
+        ['runtime', '$TARGETPLATFORM'],
+      ],
     );
   });
 
@@ -38,7 +50,7 @@ suite('Dockerfile', () => {
     assert.equal(nodeVersion.split('.')[0], '24');
   });
 
-  test('the build stage installs from the lockfile, with no install scripts, bundles with the npm script and warms the cache', () => {
+  test('the build stage installs from the lockfile, with no install scripts, and bundles with the npm script', () => {
     const build = dockerfile.stage('build');
     assert.deepEqual(instructions(build, 'RUN'), [
       'chown node:node /app',
@@ -47,19 +59,38 @@ suite('Dockerfile', () => {
         'NPM_CONFIG_USERCONFIG=/run/secrets/npmrc npm ci --ignore-scripts --no-audit --no-fund',
       'npm sbom --omit=dev --sbom-format cyclonedx > sbom.cdx.json',
       'npm run build',
-      'node scripts/warm-compile-cache.ts',
     ]);
     const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { build: string } };
     assert.equal(packageJson.scripts.build, 'node scripts/build.ts', 'the build needs only what the stage copies');
   });
 
-  test('the build stage runs as the runtime user, whose user id keys the compile cache it warms', () => {
+  test('the build stage runs as the runtime user', () => {
     assert.deepEqual(instructions(dockerfile.stage('build'), 'USER'), [IMAGE_CONTRACT.user]);
+  });
+
+  test("the warm-up stage runs the bundle once, as the runtime user, whose id keys the cache, on the build's files", () => {
+    const warm = dockerfile.stage('warm');
+    assert.deepEqual(instructions(warm, 'USER'), [IMAGE_CONTRACT.user]);
+    assert.deepEqual(instructions(warm, 'RUN'), ['node scripts/warm-compile-cache.ts']);
+    assert.deepEqual(instructions(warm, 'WORKDIR'), [IMAGE_CONTRACT.workdir]);
+    // The runtime user writes the cache into dist/; the script and what it imports come from the build stage.
+    assert.deepEqual(copies(warm), [
+      { from: 'build', sources: ['/app/package.json'], destination: './' },
+      { from: 'build', sources: ['/app/dist'], destination: './dist' },
+      { from: 'build', sources: ['/app/scripts/warm-compile-cache.ts'], destination: './scripts/' },
+      { from: 'build', sources: ['/app/tools/root.ts', '/app/tools/server-process.ts'], destination: './tools/' },
+      { from: 'build', sources: ['/app/src/identity.ts'], destination: './src/' },
+    ]);
+    const owned = warm.instructions.filter((i) => i.keyword === 'COPY' && i.args.includes('--chown=node:node'));
+    assert.deepEqual(
+      owned.map((i) => parseCopy(i).sources),
+      [['/app/package.json'], ['/app/dist']],
+    );
   });
 
   test('the runtime stage holds the bundle, its SBOM and package.json, nothing else: no node_modules', () => {
     assert.deepEqual(copies(runtime), [
-      { from: 'build', sources: ['/app/dist'], destination: './dist' },
+      { from: 'warm', sources: ['/app/dist'], destination: './dist' },
       { from: 'build', sources: ['/app/sbom.cdx.json'], destination: './' },
       { from: undefined, sources: ['package.json'], destination: './' },
     ]);

@@ -5,9 +5,8 @@
  */
 import { after, before, suite, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,12 @@ import { ROOT } from '../../tools/root.ts';
 import { productionContainerSettings, type ContainerSettings } from '../../tools/task-definition.ts';
 import { IDENTITY } from '../../src/identity.ts';
 import { verify } from '../../tools/post-deploy-checks.ts';
+import {
+  removeLeftovers,
+  startContainer,
+  stopWithIdleConnection,
+  type RunningContainer,
+} from '../helpers/container.ts';
 
 /** What /app may weigh: the bundle (about 2 MB), Swagger UI's files, the compile cache, package.json and the SBOM. */
 const APP_BUDGET_BYTES = 8 * 1024 * 1024;
@@ -51,70 +56,31 @@ suite('the image, built and run as the task definition says', { skip, timeout: 9
   const engine = (lookup as { engine: Engine }).engine;
   let settings: ContainerSettings;
   let image: BuiltImage;
-  let container: string;
+  let container: RunningContainer;
   let buildMs: number;
-  let firstOkMs: number;
   const containers: string[] = [];
 
-  /** Runs a command in the serving container as its user, with the task definition's environment. */
-  const exec = (...command: string[]) => runEngine(engine, ['exec', container, ...command]);
-  /** Evaluates an expression (or a promise) in the serving container's Node.js; resolves with its JSON value. */
-  const inContainer = async <T>(expression: string): Promise<T> => {
-    const result = await exec(
-      'node',
-      '-e',
-      `Promise.resolve(${expression}).then((v) => console.log(JSON.stringify(v)))`,
-    );
-    assert.equal(result.code, 0, result.stderr);
-    return JSON.parse(result.stdout) as T;
-  };
-  /** A GET from inside the container: the test needs no published port, so no network and no host port at all. */
-  const get = (path: string) =>
-    inContainer<{ status: number; type: string; body: string }>(
-      `fetch('http://127.0.0.1:${settings.port}${path}').then(async (r) => ` +
-        `({ status: r.status, type: r.headers.get('content-type'), body: await r.text() }))`,
-    );
-  const logs = async () => {
-    const result = await runEngine(engine, ['logs', container]);
-    return result.stdout + result.stderr;
-  };
+  const exec = (...command: string[]) => container.exec(...command);
+  const inContainer = <T>(expression: string) => container.inContainer<T>(expression);
+  const get = (path: string) => container.get(path);
+  const logs = () => container.logs();
 
   before(async () => {
-    // `docker rm` has no --filter: list the leftovers, then remove them.
-    const leftovers = await engineOutput(engine, ['ps', '--all', '--quiet', '--filter', `label=${LABEL}`]);
-    if (leftovers !== '') await engineOutput(engine, ['rm', '--force', ...leftovers.split(/\s+/)]);
-
-    let started = performance.now();
+    await removeLeftovers(engine, LABEL);
+    const started = performance.now();
     const building = buildImage(engine, { tag: TAG });
     // Synthesis is synchronous: it runs while the engine builds.
     settings = productionContainerSettings();
     image = await building;
     buildMs = performance.now() - started;
-
-    started = performance.now();
-    container = await engineOutput(engine, [
-      'run',
-      '--detach',
-      // Removed when it exits; one left running by an interrupted run carries the label, for the next run.
-      '--rm',
-      '--label',
-      LABEL,
-      ...runArgs(engine, settings, {
-        // Node.js reports on stderr whether V8 accepted the cached code.
-        extraEnv: { NODE_DEBUG_NATIVE: 'COMPILE_CACHE' },
-      }),
-      TAG,
-    ]);
-    containers.push(container);
-    // Polls /health from inside, every 20 ms for up to 30 s; the time includes starting that poller (about 0.1 s).
-    const ok = await inContainer<boolean>(`(async () => {
-      for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20)))
-        if (await fetch('http://127.0.0.1:${settings.port}${IMAGE_CONTRACT.healthPath}').then((r) => r.ok, () => false))
-          return true;
-      return false;
-    })()`);
-    assert.ok(ok, `no 200 within 30 s:\n${await logs()}`);
-    firstOkMs = performance.now() - started;
+    // Node.js reports on stderr whether V8 accepted the cached code.
+    container = await startContainer(engine, {
+      tag: TAG,
+      label: LABEL,
+      settings,
+      extraEnv: { NODE_DEBUG_NATIVE: 'COMPILE_CACHE' },
+    });
+    containers.push(container.id);
   });
 
   after(async () => {
@@ -123,7 +89,7 @@ suite('the image, built and run as the task definition says', { skip, timeout: 9
 
   test('builds, on the official base or its local stand-in', (t) => {
     t.diagnostic(
-      `built in ${Math.round(buildMs)} ms on ${image.base}; first 200 ${Math.round(firstOkMs)} ms after run`,
+      `built in ${Math.round(buildMs)} ms on ${image.base}; first 200 ${Math.round(container.firstOkMs)} ms after run`,
     );
     assert.match(image.base, /\/node:\d+\.\d+\.\d+-trixie-slim$/);
   });
@@ -290,51 +256,9 @@ suite('the image, built and run as the task definition says', { skip, timeout: 9
   });
 
   test('SIGTERM with an idle keep-alive connection open: exit 0 within 5 s', async (t) => {
-    // A client in the container makes one request on a keep-alive connection, prints how many connections it holds
-    // idle, and keeps them.
-    const client = spawn(
-      engine.name,
-      [
-        ...engine.globalArgs,
-        'exec',
-        container,
-        'node',
-        '-e',
-        `const http = require('node:http');
-        const agent = new http.Agent({ keepAlive: true });
-        http.get('http://127.0.0.1:${settings.port}/health', { agent }, (response) => {
-          response.resume().on('end', () => setImmediate(() => console.log(Object.values(agent.freeSockets).flat().length)));
-        });
-        setInterval(() => {}, 1000);`,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    try {
-      // The first output, unless the exec ends without any (it failed) or hangs: neither may stall the suite.
-      let timer: NodeJS.Timeout | undefined;
-      const idle = await Promise.race([
-        once(client.stdout.setEncoding('utf8'), 'data').then(([data]) => String(data)),
-        once(client, 'exit').then(([code]) => ({ failed: `exited ${code} without printing its idle connections` })),
-        new Promise<{ failed: string }>((resolve) => {
-          timer = setTimeout(() => resolve({ failed: 'printed nothing within 10 s' }), 10_000);
-        }),
-      ]).finally(() => clearTimeout(timer));
-      if (typeof idle !== 'string') assert.fail(`the client in the container (${engine.name} exec) ${idle.failed}`);
-      assert.equal(idle.trim(), '1', 'one connection open, idle');
-
-      // The container is removed (--rm) once it exits: read its logs while it is there.
-      const logsBefore = await logs();
-      const started = performance.now();
-      const waiting = engineOutput(engine, ['wait', container]);
-      // What ECS sends at a stop: SIGTERM to PID 1, the init, which passes it to the server.
-      await engineOutput(engine, ['kill', '--signal', 'TERM', container]);
-      const code = await waiting;
-      const elapsed = performance.now() - started;
-      t.diagnostic(`SIGTERM to exit ${Math.round(elapsed)} ms`);
-      assert.equal(code, '0', `exit code after SIGTERM; the logs before it:\n${logsBefore}`);
-      assert.ok(elapsed < 5000, `${elapsed} ms`);
-    } finally {
-      client.kill();
-    }
+    const stop = await stopWithIdleConnection(engine, container, settings.port);
+    t.diagnostic(`SIGTERM to exit ${Math.round(stop.ms)} ms`);
+    assert.equal(stop.code, '0', `exit code after SIGTERM; the logs before it:\n${stop.logsBefore}`);
+    assert.ok(stop.ms < 5000, `${stop.ms} ms`);
   });
 });

@@ -54,12 +54,45 @@ suite('cost estimate follows the templates', () => {
   test('a bigger task raises the Fargate line, in proportion to its vCPU and memory', () => {
     const small = lineOf('staging', /^Fargate/);
     const big = lineOf('bigtasks', /^Fargate/);
-    assert.equal(small.item, 'Fargate (2 tasks of 0.25 vCPU, 0.5 GB)');
-    assert.equal(big.item, 'Fargate (2 tasks of 0.5 vCPU, 1 GB)');
+    assert.equal(small.item, 'Fargate (2 tasks of 0.25 vCPU, 0.5 GB, ARM)');
+    assert.equal(big.item, 'Fargate (2 tasks of 0.5 vCPU, 1 GB, ARM)');
     assert.ok(big.usd > small.usd);
     assert.ok(Math.abs(big.usd - 2 * small.usd) < 1e-9);
-    const hourly = 2 * (0.25 * PRICES.fargateVcpuHour.usd + 0.5 * PRICES.fargateGbHour.usd);
-    assert.ok(Math.abs(small.usd - hourly * HOURS_PER_MONTH) < 1e-9);
+  });
+
+  test("the tasks run on ARM (Graviton): Fargate's Linux/ARM prices, 20 % under the x86 ones", () => {
+    const arm = lineOf('staging', /^Fargate/);
+    const hourly = 2 * (0.25 * PRICES.fargateArmVcpuHour.usd + 0.5 * PRICES.fargateArmGbHour.usd);
+    assert.ok(Math.abs(arm.usd - hourly * HOURS_PER_MONTH) < 1e-9, String(arm.usd));
+    assert.match(
+      arm.detail,
+      /^365 vCPU-h × \$0\.03238 per vCPU-hour \(Linux\/ARM\) \+ 730 GB-h × \$0\.00356 per GB-hour/,
+    );
+    for (const [armPrice, x86Price] of [
+      [PRICES.fargateArmVcpuHour, PRICES.fargateVcpuHour],
+      [PRICES.fargateArmGbHour, PRICES.fargateGbHour],
+    ] as const) {
+      assert.ok(Math.abs(armPrice.usd / x86Price.usd - 0.8) < 0.002, `${armPrice.unit}: ${armPrice.usd}`);
+    }
+    // The same template with the task on x86_64 (or no RuntimePlatform, Fargate's default) costs x86 prices.
+    const onX86 = (platform: Record<string, string> | undefined): TemplateJson => {
+      const { service } = templates.get('staging')!;
+      const resources = Object.fromEntries(
+        Object.entries(service.Resources!).map(([id, r]) =>
+          r.Type === 'AWS::ECS::TaskDefinition'
+            ? [id, { ...r, Properties: { ...r.Properties, RuntimePlatform: platform } }]
+            : [id, r],
+        ),
+      );
+      return { ...service, Resources: resources };
+    };
+    for (const platform of [{ CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' }, undefined]) {
+      const x86 = estimateEnvironment({ network: templates.get('staging')!.network, service: onX86(platform) });
+      const fargate = x86.lines.find((l) => l.item.startsWith('Fargate'))!;
+      assert.equal(fargate.item, 'Fargate (2 tasks of 0.25 vCPU, 0.5 GB)');
+      const x86Hourly = 2 * (0.25 * PRICES.fargateVcpuHour.usd + 0.5 * PRICES.fargateGbHour.usd);
+      assert.ok(Math.abs(fargate.usd - x86Hourly * HOURS_PER_MONTH) < 1e-9, String(fargate.usd));
+    }
   });
 
   test('counts what the service stack creates: alarm metrics, keys, canary runs, WAF rules', () => {

@@ -854,12 +854,12 @@ suite("CodeBuild's own image runs the scripts on the Node.js package.json asks f
   const engines = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } })
     .engines.node;
 
-  test('every project on aws/codebuild/standard:7.0 selects the engines major version, not the image default', () => {
+  test("every project on CodeBuild's own images selects the engines major version, not the image default", () => {
     const managed = projects.filter(({ image }) => image.startsWith('aws/codebuild/'));
     assert.deepEqual(
       managed.map(({ id, image }) => [id.replace(/[0-9A-F]{8}$/, ''), image]),
       [
-        ['BuildImage', 'aws/codebuild/standard:7.0'],
+        ['BuildImage', 'aws/codebuild/amazonlinux-aarch64-standard:3.0'],
         ['TagDeployed', 'aws/codebuild/standard:7.0'],
       ],
     );

@@ -5,6 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { NODE_BUILD_IMAGE } from '../../infra/lib/pipeline-stack.ts';
+import { IMAGE_CONTRACT } from '../../infra/lib/service/image-contract.ts';
 import {
   CONNECTION_ARN,
   actionEnvironment,
@@ -195,6 +196,18 @@ suite('Build stage', () => {
       .filter(([, project]) => (project.Properties!.Environment as { PrivilegedMode: boolean }).PrivilegedMode)
       .map(([id]) => id);
     assert.deepEqual(privileged, [buildProject]);
+  });
+
+  test("the image project runs on ARM, the tasks' architecture, so Docker builds an arm64 image natively", () => {
+    assert.equal(IMAGE_CONTRACT.architecture, 'arm64');
+    const environment = projectProperties(template, buildProject).Environment as Record<string, unknown>;
+    assert.equal(environment.Type, 'ARM_CONTAINER');
+    assert.equal(environment.Image, 'aws/codebuild/amazonlinux-aarch64-standard:3.0');
+    // Every other project runs on x86_64: only the image's architecture matters.
+    const arm = resourcesOfType(template, 'AWS::CodeBuild::Project')
+      .filter(([, project]) => (project.Properties!.Environment as { Type: string }).Type === 'ARM_CONTAINER')
+      .map(([id]) => id);
+    assert.deepEqual(arm, [buildProject]);
   });
 
   test('it builds and tags from the commit the Source stage checked out, and exports the tag and digest', () => {

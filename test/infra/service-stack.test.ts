@@ -2,6 +2,7 @@ import { suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildServiceApp, onlyResource, resourcesOfType } from './helpers.ts';
+import { IMAGE_CONTRACT } from '../../infra/lib/service/image-contract.ts';
 import { IDENTITY } from '../../src/identity.ts';
 
 // One synthesis of the app exactly as infra/bin/app.ts builds it, shared by every test in this file.
@@ -28,13 +29,14 @@ function parameterValue(template: Template, name: string): string {
 }
 
 suite('task definition', () => {
-  test('0.25 vCPU and 512 MiB on Fargate, x86_64, as the pipeline builds the image', () => {
+  test("0.25 vCPU and 512 MiB on Fargate, ARM64 (Graviton): the image contract's architecture", () => {
+    assert.equal(IMAGE_CONTRACT.architecture, 'arm64');
     staging.hasResourceProperties('AWS::ECS::TaskDefinition', {
       Cpu: '256',
       Memory: '512',
       NetworkMode: 'awsvpc',
       RequiresCompatibilities: ['FARGATE'],
-      RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' },
+      RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
     });
   });
 

@@ -99,11 +99,14 @@ export function estimateEnvironment(
   const [task] = resources(templates, 'AWS::ECS::TaskDefinition');
   const vcpu = Number(task?.Properties?.Cpu ?? 0) / 1024;
   const gb = Number(task?.Properties?.Memory ?? 0) / 1024;
+  // Fargate's default, without a RuntimePlatform, is x86_64.
+  const arm =
+    (task?.Properties?.RuntimePlatform as { CpuArchitecture?: string } | undefined)?.CpuArchitecture === 'ARM64';
   lines.push(
     line(
-      `Fargate (${minTasks} tasks of ${vcpu} vCPU, ${gb} GB)`,
-      term(minTasks * vcpu * HOURS_PER_MONTH, 'fargateVcpuHour', ' vCPU-h'),
-      term(minTasks * gb * HOURS_PER_MONTH, 'fargateGbHour', ' GB-h'),
+      `Fargate (${minTasks} tasks of ${vcpu} vCPU, ${gb} GB${arm ? ', ARM' : ''})`,
+      term(minTasks * vcpu * HOURS_PER_MONTH, arm ? 'fargateArmVcpuHour' : 'fargateVcpuHour', ' vCPU-h'),
+      term(minTasks * gb * HOURS_PER_MONTH, arm ? 'fargateArmGbHour' : 'fargateGbHour', ' GB-h'),
     ),
   );
 

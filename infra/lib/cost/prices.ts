@@ -17,6 +17,7 @@ export interface Price {
 const VPC = 'https://aws.amazon.com/vpc/pricing/';
 const ELB = 'https://aws.amazon.com/elasticloadbalancing/pricing/';
 const CLOUDWATCH = 'https://aws.amazon.com/cloudwatch/pricing/';
+const FARGATE = 'https://aws.amazon.com/fargate/pricing/';
 
 export const PRICES = {
   natGatewayHour: { usd: 0.048, unit: 'NAT gateway-hour', source: VPC },
@@ -24,8 +25,11 @@ export const PRICES = {
   publicIpv4Hour: { usd: 0.005, unit: 'public IPv4 address-hour', source: VPC },
   albHour: { usd: 0.0252, unit: 'Application Load Balancer-hour', source: ELB },
   albLcuHour: { usd: 0.008, unit: 'LCU-hour', source: ELB },
-  fargateVcpuHour: { usd: 0.04048, unit: 'vCPU-hour (Linux/x86)', source: 'https://aws.amazon.com/fargate/pricing/' },
-  fargateGbHour: { usd: 0.004445, unit: 'GB-hour (Linux/x86)', source: 'https://aws.amazon.com/fargate/pricing/' },
+  fargateVcpuHour: { usd: 0.04048, unit: 'vCPU-hour (Linux/x86)', source: FARGATE },
+  fargateGbHour: { usd: 0.004445, unit: 'GB-hour (Linux/x86)', source: FARGATE },
+  // Graviton, 20 % less for both; the page's Linux/ARM rows for eu-west-1 on PRICES_DATE.
+  fargateArmVcpuHour: { usd: 0.03238, unit: 'vCPU-hour (Linux/ARM)', source: FARGATE },
+  fargateArmGbHour: { usd: 0.00356, unit: 'GB-hour (Linux/ARM)', source: FARGATE },
   alarmMetricMonth: { usd: 0.1, unit: 'standard-resolution alarm metric-month', source: CLOUDWATCH },
   dashboardMonth: { usd: 3, unit: 'dashboard-month', source: CLOUDWATCH },
   customMetricMonth: { usd: 0.3, unit: 'custom metric-month (first 10,000)', source: CLOUDWATCH },

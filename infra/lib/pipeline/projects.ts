@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { acknowledgeShortRetention } from '../log-storage.ts';
+import type { Architecture } from '../service/image-contract.ts';
 import { acknowledgeArtifactAccess, acknowledgeDefaultLogGroup, acknowledgeNodeImage } from './acknowledgements.ts';
 import { withNodeRuntime, type BuildSpecObject } from './buildspecs.ts';
 
@@ -17,6 +18,16 @@ import { withNodeRuntime, type BuildSpecObject } from './buildspecs.ts';
  * Debian's `chromium` package installs there, as .ci/run and the GitHub workflow install it.
  */
 export const NODE_BUILD_IMAGE = 'public.ecr.aws/docker/library/node:24-bookworm';
+
+/**
+ * The CodeBuild-managed image that builds the container image on each architecture (Docker builds for its host).
+ * Fixed versions, not a moving alias; both select the Node.js 24 runtime (runtimes.yml in
+ * aws/aws-codebuild-docker-images: ubuntu/standard/7.0 and al/aarch64/standard/3.0).
+ */
+export const IMAGE_BUILD_ENVIRONMENT: Readonly<Record<Architecture, codebuild.IBuildImage>> = {
+  amd64: codebuild.LinuxBuildImage.STANDARD_7_0,
+  arm64: codebuild.LinuxArmBuildImage.AMAZON_LINUX_2023_STANDARD_3_0,
+};
 
 export interface ProjectOptions {
   readonly timeout: Duration;

@@ -12,8 +12,14 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { logEncryptionKey } from '../kms.ts';
 import { acknowledgeShortRetention, TEST_ENVIRONMENT_RETENTION } from '../log-storage.ts';
-import { IMAGE_CONTRACT } from './image-contract.ts';
+import { IMAGE_CONTRACT, type Architecture } from './image-contract.ts';
 import { IDENTITY } from '../../../src/identity.ts';
+
+/** Fargate's name for each architecture. */
+const FARGATE_ARCHITECTURE: Record<Architecture, ecs.CpuArchitecture> = {
+  amd64: ecs.CpuArchitecture.X86_64,
+  arm64: ecs.CpuArchitecture.ARM64,
+};
 
 export interface CanarySettings {
   /** Share of production traffic the new revision gets first, 0.1 to 100 in steps of 0.1. */
@@ -96,10 +102,10 @@ export class AppService extends Construct {
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       cpu: props.cpu,
       memoryLimitMiB: props.memoryLimitMiB,
-      // The pipeline builds the image on x86_64.
+      // The image holds one architecture: the one the pipeline builds on.
       runtimePlatform: {
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+        cpuArchitecture: FARGATE_ARCHITECTURE[IMAGE_CONTRACT.architecture],
       },
     });
     const linuxParameters = new ecs.LinuxParameters(this, 'LinuxParameters', { initProcessEnabled: true });
