@@ -4,8 +4,9 @@
  * entry past its date, or without a reason, blocks too. Moderate and lower advisories are printed, not blocking.
  *
  * When the audit endpoint does not answer (no network, or a proxy that refuses the POST), it prints one line,
- * "skipped: audit endpoint unreachable", and passes; with --require-endpoint (the pipeline) that fails instead, so
- * the gate can never pass without an answer. Anything else it cannot read fails.
+ * "skipped: audit endpoint unreachable", and passes; with --require-endpoint, and always on GitHub Actions and
+ * CodeBuild (GITHUB_ACTIONS=true, CODEBUILD_BUILD_ID set), that fails instead, so CI can never pass without an
+ * answer. Anything else it cannot read fails.
  *
  * Usage: node scripts/audit.ts [--require-endpoint] [--allowlist <file>] [--input <npm audit --json output>]
  *        [--today YYYY-MM-DD]
@@ -52,6 +53,11 @@ interface Via {
   readonly name?: string;
   readonly severity?: string;
   readonly title?: string;
+}
+
+/** Whether the audit must get an answer: on request, and in CI, where the registry is reachable. */
+export function endpointRequired(requested: boolean, env: NodeJS.ProcessEnv): boolean {
+  return requested || env.GITHUB_ACTIONS === 'true' || (env.CODEBUILD_BUILD_ID ?? '') !== '';
 }
 
 /** Reads `npm audit --json`: its report, or the sign that the audit endpoint gave no answer. Throws otherwise. */
@@ -137,7 +143,7 @@ function main(): number {
 
   const result = readAudit(json);
   if (result.kind === 'unreachable') {
-    if (values['require-endpoint']) {
+    if (endpointRequired(values['require-endpoint'], process.env)) {
       console.error(`audit endpoint unreachable (${result.detail}): the audit cannot pass without an answer`);
       return 1;
     }

@@ -143,10 +143,11 @@ suite('Test stage', () => {
     assert.notEqual(projectOf(staticAnalysis!), projectOf(unitTest!));
   });
 
-  test('StaticAnalysis runs lint, typecheck, cdk synth (with cdk-nag) and a high-severity audit of production dependencies', () => {
+  test('StaticAnalysis runs secrets detection, lint, typecheck, cdk synth (with cdk-nag) and a high-severity audit of production dependencies', () => {
     const commands = commandsOf(buildSpecOf(template, projectOf(staticAnalysis!)));
     assert.deepEqual(commands, [
       'npm ci --no-audit --no-fund',
+      'npm run scan',
       'npm run lint',
       'npm run typecheck',
       `npx cdk synth --quiet -c connectionArn=${CONNECTION_ARN} -c githubOwner=octo-org`,

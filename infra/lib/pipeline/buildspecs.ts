@@ -90,12 +90,16 @@ export function selfUpdateSpec(pipelineStackName: string, contextArgs: string): 
   });
 }
 
-/** Lint, typecheck, `cdk synth` (cdk-nag runs inside it) and the audit policy over production dependencies. */
+/**
+ * Secrets detection, lint (with its security rules), typecheck, `cdk synth` (cdk-nag runs inside it) and the audit
+ * policy over production dependencies.
+ */
 export function staticAnalysisSpec(contextArgs: string): BuildSpecObject {
   return spec({
     phases: {
       install: [NPM_CI],
       build: [
+        'npm run scan',
         'npm run lint',
         'npm run typecheck',
         line('npx cdk synth --quiet', contextArgs),
