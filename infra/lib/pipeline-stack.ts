@@ -69,7 +69,7 @@ export interface PipelineStackProps extends StackProps {
   /**
    * CDK context every `cdk` command in the pipeline passes (`-c key=value`), so that the
    * pipeline synthesises the app exactly as the one-time manual deploy did.
-   * `imageTag` is the pipeline's to set. @default {}
+   * `imageTag` and `imageDigest` are the pipeline's to set. @default {}
    */
   readonly cdkContext?: Readonly<Record<string, string>>;
   /** The qualifier of `cdk bootstrap` in every account and region. @default 'hnb659fds' (CDK's default) */
@@ -80,6 +80,12 @@ export interface PipelineStackProps extends StackProps {
 
 const CONNECTION_ARN = /^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[\w-]+$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+
+/** The pipeline variables that name the image the Build stage pushed. */
+interface PushedImage {
+  readonly tag: string;
+  readonly digest: string;
+}
 
 /**
  * The delivery pipeline: Source → Test → UpdatePipeline (the pipeline, then the Registry) → Build → Deploy-Staging →
@@ -132,7 +138,7 @@ export class PipelineStack extends Stack {
     // The tests first: an untested commit cannot rewrite the pipeline or the registry.
     this.addTest(source.artifact);
     this.addSelfUpdate(source.artifact, props.registryStack.stackName);
-    const imageTag = this.addBuild(source, props.repository);
+    const image = this.addBuild(source, props.repository);
     const smoke = this.project('Smoke', smokeSpec(), { timeout: Duration.minutes(10) });
     // After a passed smoke test: tags the image deployed-<environment>-<time>, which the lifecycle policy keeps.
     const tagDeployed = this.project('TagDeployed', tagDeployedSpec(), {
@@ -153,7 +159,7 @@ export class PipelineStack extends Stack {
       if (wave.approvalStage !== undefined && wave.previous !== undefined) {
         this.addApproval(wave.approvalStage, wave.previous, wave.environment, props.approverRoleArn);
       }
-      this.addWave(wave, source.artifact, imageTag, checks);
+      this.addWave(wave, source.artifact, image, checks);
     }
 
     this.pipeline.notifyOn('Failed', this.notificationTopic, {
@@ -229,8 +235,11 @@ export class PipelineStack extends Stack {
     });
   }
 
-  /** Returns the pipeline variable that names the pushed image's tag. */
-  private addBuild(source: { artifact: codepipeline.Artifact; commitId: string }, repository: ecr.IRepository): string {
+  /** Returns the pipeline variables that name the pushed image: its tag and its digest. */
+  private addBuild(
+    source: { artifact: codepipeline.Artifact; commitId: string },
+    repository: ecr.IRepository,
+  ): PushedImage {
     const project = this.project('BuildImage', buildImageSpec(), {
       timeout: Duration.minutes(30),
       // A CodeBuild-managed image: it runs Docker, which privileged mode allows.
@@ -257,14 +266,14 @@ export class PipelineStack extends Stack {
       environmentVariables: { COMMIT_ID: { value: source.commitId } },
     });
     this.pipeline.addStage({ stageName: 'Build', actions: [action] });
-    return action.variable('IMAGE_TAG');
+    return { tag: action.variable('IMAGE_TAG'), digest: action.variable('IMAGE_DIGEST') };
   }
 
   /** A wave: its units deploy in parallel, then each is smoke tested; then a bake, or the deployed-<name> tag. */
   private addWave(
     wave: WavePlan,
     source: codepipeline.Artifact,
-    imageTag: string,
+    image: PushedImage,
     checks: {
       readonly smoke: codebuild.IProject;
       readonly tagDeployed: codebuild.IProject;
@@ -281,7 +290,8 @@ export class PipelineStack extends Stack {
         project: this.deployers.unit(settings.id, unit),
         input: source,
         variablesNamespace: names.namespace,
-        environmentVariables: { IMAGE_TAG: { value: imageTag } },
+        // Every unit, in every wave and region, gets the one digest Build pushed: ECR replicates it unchanged.
+        environmentVariables: { IMAGE_TAG: { value: image.tag }, IMAGE_DIGEST: { value: image.digest } },
       });
       return { unit, action };
     });
@@ -313,7 +323,7 @@ export class PipelineStack extends Stack {
             input: source,
             runOrder: 2,
             environmentVariables: {
-              IMAGE_TAG: { value: imageTag },
+              IMAGE_TAG: { value: image.tag },
               DEPLOY_ENVIRONMENT: { value: settings.name },
             },
           });
@@ -392,7 +402,9 @@ function validate(props: PipelineStackProps): void {
       `approverRoleArn "${props.approverRoleArn}" is not an IAM role ARN: expected arn:aws:iam::<account>:role/<name>`,
     );
   }
-  if (props.cdkContext !== undefined && 'imageTag' in props.cdkContext) {
-    throw new Error('cdkContext must not set imageTag: each deploy passes the tag the Build stage pushed');
+  for (const key of ['imageTag', 'imageDigest']) {
+    if (props.cdkContext !== undefined && key in props.cdkContext) {
+      throw new Error(`cdkContext must not set ${key}: each deploy passes the image the Build stage pushed`);
+    }
   }
 }

@@ -255,24 +255,20 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
       `✨  Number of resources with drift: ${String(total)}`,
     ].join('\n');
   }
+  /** What the deploy action passes from Build: the tag and the digest. */
+  const PUSHED = { IMAGE_TAG: '1.4.0-0a1b2c3', IMAGE_DIGEST: `sha256:${'5e'.repeat(32)}` };
   const STAGED = {
     [NETWORK]: {},
     [SERVICE]: { ServiceUrl: 'https://staging.clock.example.com' },
   };
 
-  test('deploys the environment stacks with exactly IMAGE_TAG, and exports the ServiceUrl output', () => {
+  test('deploys the environment stacks with exactly IMAGE_DIGEST, labelled IMAGE_TAG, and exports the ServiceUrl output', () => {
     const cwd = deployFolder('deploy');
     const bin = npxStub({
       [NETWORK]: {},
       [SERVICE]: { ServiceUrl: 'https://staging.clock.example.com', ClusterName: 'c' },
     });
-    const run = bash(
-      phase(spec, 'build'),
-      cwd,
-      { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE },
-      bin,
-      exportedOf(spec),
-    );
+    const run = bash(phase(spec, 'build'), cwd, { ...PUSHED, DRIFT_ROLE_ARN: ROLE }, bin, exportedOf(spec));
     assert.equal(run.status, 0, run.stderr);
     assert.deepEqual(JSON.parse(readFileSync(join(cwd, 'npx-args.json'), 'utf8')), [
       'cdk',
@@ -284,6 +280,8 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
       'githubOwner=octo-org',
       '-c',
       'imageTag=1.4.0-0a1b2c3',
+      '-c',
+      `imageDigest=${PUSHED.IMAGE_DIGEST}`,
       '--require-approval',
       'never',
       '--progress',
@@ -294,7 +292,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
     assert.deepEqual(run.exported, { SERVICE_URL: 'https://staging.clock.example.com' });
     assert.match(
       run.stdout,
-      /deployed image tag 1\.4\.0-0a1b2c3; the service answers at https:\/\/staging\.clock\.example\.com/,
+      /deployed image sha256:(5e){32} \(tag 1\.4\.0-0a1b2c3\); the service answers at https:\/\/staging\.clock\.example\.com/,
     );
   });
 
@@ -306,14 +304,17 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
     assert.throws(() => readFileSync(join(cwd, 'npx-args.json')));
   });
 
+  test('without IMAGE_DIGEST it stops before cdk runs, rather than deploy by a tag', () => {
+    const cwd = folder('deploy-no-digest');
+    const run = bash(phase(spec, 'build'), cwd, { IMAGE_TAG: PUSHED.IMAGE_TAG }, npxStub({}), exportedOf(spec));
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr, /IMAGE_DIGEST is not set: the deploy action passes the digest from the Build stage/);
+    assert.throws(() => readFileSync(join(cwd, 'npx-args.json')));
+  });
+
   test('a service stack without a ServiceUrl output fails the action, naming what is missing', () => {
     const cwd = deployFolder('deploy-no-url');
-    const run = bash(
-      phase(spec, 'build'),
-      cwd,
-      { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE },
-      npxStub({ [SERVICE]: {} }),
-    );
+    const run = bash(phase(spec, 'build'), cwd, { ...PUSHED, DRIFT_ROLE_ARN: ROLE }, npxStub({ [SERVICE]: {} }));
     assert.notEqual(run.status, 0);
     assert.match(run.stderr, new RegExp(`${SERVICE} has no ServiceUrl output in cdk-outputs\\.json`));
   });
@@ -323,7 +324,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
     const run = bash(
       phase(spec, 'build'),
       cwd,
-      { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, DRIFT_REGION: 'eu-central-1' },
+      { ...PUSHED, DRIFT_ROLE_ARN: ROLE, DRIFT_REGION: 'eu-central-1' },
       npxStub(STAGED),
     );
     assert.equal(run.status, 0, run.stderr);
@@ -335,7 +336,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
 
   test('the drift check runs cdk drift --fail on the same stacks, as the lookup role, before the deploy', () => {
     const cwd = deployFolder('drift-clean');
-    const run = bash(phase(spec, 'build'), cwd, { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE }, npxStub(STAGED));
+    const run = bash(phase(spec, 'build'), cwd, { ...PUSHED, DRIFT_ROLE_ARN: ROLE }, npxStub(STAGED));
     assert.equal(run.status, 0, run.stderr);
     assert.deepEqual(JSON.parse(readFileSync(join(cwd, 'drift-args.json'), 'utf8')), [
       'cdk',
@@ -346,6 +347,8 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
       'githubOwner=octo-org',
       '-c',
       'imageTag=1.4.0-0a1b2c3',
+      '-c',
+      `imageDigest=${PUSHED.IMAGE_DIGEST}`,
       '--profile',
       'drift-check',
       '--no-color',
@@ -369,7 +372,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
   test('drift stops the action before cdk deploy, with a message that says what to do', () => {
     const cwd = deployFolder('drift-found');
     const env = {
-      IMAGE_TAG: '1.4.0-0a1b2c3',
+      ...PUSHED,
       DRIFT_ROLE_ARN: ROLE,
       DRIFT: 'drifted',
       DRIFT_REPORT: driftReport(
@@ -393,7 +396,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
   test('the weights ECS moved in the production rule are let through, and the deploy goes on', () => {
     const cwd = deployFolder('drift-weights');
     const report = driftReport(['Modified Resources', RULE, ...WEIGHTS], 1);
-    const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, DRIFT: 'drifted', DRIFT_REPORT: report };
+    const env = { ...PUSHED, DRIFT_ROLE_ARN: ROLE, DRIFT: 'drifted', DRIFT_REPORT: report };
     const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED), exportedOf(spec));
     assert.equal(run.status, 0, run.stderr);
     assert.match(
@@ -434,7 +437,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
       ],
       2,
     );
-    const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, DRIFT: 'drifted', DRIFT_REPORT: report };
+    const env = { ...PUSHED, DRIFT_ROLE_ARN: ROLE, DRIFT: 'drifted', DRIFT_REPORT: report };
     const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED), exportedOf(spec));
     assert.equal(run.status, 0, run.stderr);
     assert.match(
@@ -514,7 +517,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
   for (const [name, report] of Object.entries(STOPPING)) {
     test(`drift stops the deploy: ${name}`, () => {
       const cwd = deployFolder('drift-stops');
-      const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, DRIFT: 'drifted', DRIFT_REPORT: report };
+      const env = { ...PUSHED, DRIFT_ROLE_ARN: ROLE, DRIFT: 'drifted', DRIFT_REPORT: report };
       const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED));
       assert.notEqual(run.status, 0);
       assert.match(run.stderr, new RegExp(`DRIFT CHECK FAILED for ${NETWORK} ${SERVICE}`));
@@ -524,7 +527,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
 
   test('a drift check that cannot run stops the deploy too', () => {
     const cwd = deployFolder('drift-denied');
-    const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, DRIFT: 'denied' };
+    const env = { ...PUSHED, DRIFT_ROLE_ARN: ROLE, DRIFT: 'denied' };
     const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED));
     assert.notEqual(run.status, 0);
     assert.match(run.stderr, /DRIFT CHECK FAILED/);
@@ -534,7 +537,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
   test("the pipeline's first run, before the stacks exist, deploys without a drift check to make", () => {
     const cwd = deployFolder('drift-first');
     const stacks = { [PRODUCTION_SERVICE]: 'CREATE_COMPLETE' };
-    const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, STACKS: JSON.stringify(stacks) };
+    const env = { ...PUSHED, DRIFT_ROLE_ARN: ROLE, STACKS: JSON.stringify(stacks) };
     const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED), exportedOf(spec));
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /not deployed yet, so nothing can have drifted/);
@@ -555,7 +558,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
     test(`the service stack left by ${name} does not block the deploy; the network is still checked`, () => {
       const cwd = deployFolder('drift-not-deployed');
       const stacks = { ...DEPLOYED, [SERVICE]: status };
-      const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, STACKS: JSON.stringify(stacks) };
+      const env = { ...PUSHED, DRIFT_ROLE_ARN: ROLE, STACKS: JSON.stringify(stacks) };
       const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED), exportedOf(spec));
       assert.equal(run.status, 0, run.stderr);
       assert.match(run.stdout, new RegExp(`${SERVICE}: ${status}, `));
@@ -571,7 +574,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
       [NETWORK]: 'ROLLBACK_COMPLETE',
       [SERVICE]: 'ROLLBACK_COMPLETE',
     };
-    const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, STACKS: JSON.stringify(stacks) };
+    const env = { ...PUSHED, DRIFT_ROLE_ARN: ROLE, STACKS: JSON.stringify(stacks) };
     const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED), exportedOf(spec));
     assert.equal(run.status, 0, run.stderr);
     assert.throws(() => readFileSync(join(cwd, 'drift-args.json')), 'no cdk drift');
@@ -590,7 +593,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
     test(`a service stack in ${status} stops the deploy, saying why`, () => {
       const cwd = deployFolder('drift-status-stops');
       const stacks = { ...DEPLOYED, [SERVICE]: status };
-      const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, STACKS: JSON.stringify(stacks) };
+      const env = { ...PUSHED, DRIFT_ROLE_ARN: ROLE, STACKS: JSON.stringify(stacks) };
       const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED));
       assert.notEqual(run.status, 0);
       assert.match(run.stderr, new RegExp(`DRIFT CHECK FAILED for ${NETWORK} ${SERVICE}`));
@@ -639,7 +642,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
 
   test('a commit that changes the production listener rule stops before cdk deploy, which would reset the weights', () => {
     const cwd = deployFolder('rule-change');
-    const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, RULE_CHANGE: '1' };
+    const env = { ...PUSHED, DRIFT_ROLE_ARN: ROLE, RULE_CHANGE: '1' };
     const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED));
     assert.notEqual(run.status, 0);
     assert.match(run.stderr, /the production listener rule changes: LoadBalancerProductionRule1971DB67 WILL_UPDATE/);
@@ -649,7 +652,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
 
   test('without DRIFT_ROLE_ARN it stops before any cdk command', () => {
     const cwd = deployFolder('drift-no-role');
-    const run = bash(phase(spec, 'build'), cwd, { IMAGE_TAG: '1.4.0-0a1b2c3' }, npxStub(STAGED));
+    const run = bash(phase(spec, 'build'), cwd, PUSHED, npxStub(STAGED));
     assert.notEqual(run.status, 0);
     assert.match(run.stderr, /DRIFT_ROLE_ARN is not set/);
     assert.throws(() => readFileSync(join(cwd, 'drift-args.json')));

@@ -259,16 +259,20 @@ suite('Deploy and Smoke stages', () => {
     const [deploy] = stage(template, `Deploy-${environment}`).Actions;
     const [smoke] = stage(template, `Smoke-${environment}`).Actions;
 
-    test(`Deploy-${environment} runs cdk deploy of the ${environment.toLowerCase()} stacks with the tag Build pushed`, () => {
+    test(`Deploy-${environment} runs cdk deploy of the ${environment.toLowerCase()} stacks with the digest Build pushed`, () => {
       assert.equal(deploy!.ActionTypeId.Provider, 'CodeBuild');
-      assert.deepEqual(actionEnvironment(deploy!), { IMAGE_TAG: '#{Build.IMAGE_TAG}' });
+      assert.deepEqual(actionEnvironment(deploy!), {
+        IMAGE_TAG: '#{Build.IMAGE_TAG}',
+        IMAGE_DIGEST: '#{Build.IMAGE_DIGEST}',
+      });
       const spec = buildSpecOf(template, projectOf(deploy!));
       const cdkDeploy = spec.phases.build!.commands.find((command) => command.startsWith('npx cdk deploy'));
       assert.equal(
         cdkDeploy,
         `npx cdk deploy ${environmentStackName(environment, 'Network')} ${environmentStackName(environment, 'Service')} ` +
           `--exclusively -c connectionArn=${CONNECTION_ARN} -c githubOwner=octo-org ` +
-          '-c "imageTag=$IMAGE_TAG" --require-approval never --progress events --outputs-file cdk-outputs.json',
+          '-c "imageTag=$IMAGE_TAG" -c "imageDigest=$IMAGE_DIGEST" --require-approval never --progress events ' +
+          '--outputs-file cdk-outputs.json',
       );
       assert.deepEqual(spec.env?.['exported-variables'], ['SERVICE_URL']);
       assert.equal(deploy!.Namespace, `Deploy${environment}`);
@@ -341,7 +345,7 @@ suite('Deploy and Smoke stages', () => {
         commands[drift],
         `bash infra/lib/pipeline/drift-check.sh ${environmentStackName(environment, 'Network')} ` +
           `${environmentStackName(environment, 'Service')} -- -c connectionArn=${CONNECTION_ARN} ` +
-          '-c githubOwner=octo-org -c "imageTag=$IMAGE_TAG"',
+          '-c githubOwner=octo-org -c "imageTag=$IMAGE_TAG" -c "imageDigest=$IMAGE_DIGEST"',
       );
       const deploy = commands.findIndex((command) => command.startsWith('npx cdk deploy'));
       // Then the stop on a production listener rule change, also before cdk deploy.
@@ -349,7 +353,7 @@ suite('Deploy and Smoke stages', () => {
       assert.equal(
         commands[rule],
         `bash infra/lib/pipeline/rule-change-check.sh ${environmentStackName(environment, 'Service')} -- ` +
-          `-c connectionArn=${CONNECTION_ARN} -c githubOwner=octo-org -c "imageTag=$IMAGE_TAG"`,
+          `-c connectionArn=${CONNECTION_ARN} -c githubOwner=octo-org -c "imageTag=$IMAGE_TAG" -c "imageDigest=$IMAGE_DIGEST"`,
       );
       assert.ok(drift < rule && rule < deploy);
       const variables = (projectProperties(template, project).Environment as { EnvironmentVariables: unknown[] })
@@ -595,6 +599,10 @@ suite('props', () => {
       /give it or notificationTopic, not both/,
     );
     assert.throws(() => buildPipeline({ cdkContext: { imageTag: '1.0.0' } }), /cdkContext must not set imageTag/);
+    assert.throws(
+      () => buildPipeline({ cdkContext: { imageDigest: `sha256:${'0'.repeat(64)}` } }),
+      /cdkContext must not set imageDigest/,
+    );
   });
 
   test('a connection ARN of the older codestar-connections form is accepted, and needs no second grant', () => {

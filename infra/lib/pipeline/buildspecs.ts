@@ -179,10 +179,13 @@ export function serviceUrlCommand(serviceStackName: string): string {
   return `SERVICE_URL=$(node -e ${shellQuote(script)})`;
 }
 
+/** The image Build pushed, by digest, the tag as its label: every cdk command of a deploy synthesises with it. */
+const IMAGE_CONTEXT = '-c "imageTag=$IMAGE_TAG" -c "imageDigest=$IMAGE_DIGEST"';
+
 /**
  * A drift check of the environment's stacks (drift-check.sh), a stop on a change to the production listener rule
  * (rule-change-check.sh), then
- * `cdk deploy` of one environment with exactly the image tag the Build stage pushed.
+ * `cdk deploy` of one environment with exactly the image digest the Build stage pushed.
  * CloudFormation waits for the ECS deployment (canary, bake time, alarm rollback) to
  * finish, so this action ends when the new tasks take all the traffic, or fails when
  * ECS rolled back.
@@ -194,30 +197,32 @@ export function deploySpec(options: DeploySpecOptions): BuildSpecObject {
       build: [
         // No apostrophe in these messages: bash reads one inside "${...}" as an opening quote.
         ': "${IMAGE_TAG:?IMAGE_TAG is not set: the deploy action passes the tag from the Build stage}"',
+        ': "${IMAGE_DIGEST:?IMAGE_DIGEST is not set: the deploy action passes the digest from the Build stage}"',
         line(
           'bash infra/lib/pipeline/drift-check.sh',
           ...options.stacks.map(shellQuote),
           '--',
           options.contextArgs,
-          '-c "imageTag=$IMAGE_TAG"',
+          IMAGE_CONTEXT,
         ),
         line(
           'bash infra/lib/pipeline/rule-change-check.sh',
           shellQuote(options.serviceStackName),
           '--',
           options.contextArgs,
-          '-c "imageTag=$IMAGE_TAG"',
+          IMAGE_CONTEXT,
         ),
         line(
           'npx cdk deploy',
           ...options.stacks.map(shellQuote),
           '--exclusively',
           options.contextArgs,
-          '-c "imageTag=$IMAGE_TAG" --require-approval never --progress events',
+          IMAGE_CONTEXT,
+          '--require-approval never --progress events',
           `--outputs-file ${OUTPUTS_FILE}`,
         ),
         serviceUrlCommand(options.serviceStackName),
-        'echo "deployed image tag $IMAGE_TAG; the service answers at $SERVICE_URL"',
+        'echo "deployed image $IMAGE_DIGEST (tag $IMAGE_TAG); the service answers at $SERVICE_URL"',
       ],
     },
     exportedVariables: ['SERVICE_URL'],
