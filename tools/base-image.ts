@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { engineOutput, onPath, runEngine, type Engine } from './container-engine.ts';
 import { readDockerfile } from './dockerfile.ts';
+import { verifyNodeBinary } from './node-binary.ts';
 import { ROOT } from './root.ts';
 import { IDENTITY } from '../src/identity.ts';
 
@@ -57,6 +58,8 @@ export async function buildStandIn(
   if (nodePackage.version !== version) {
     throw new Error(`${official} runs Node.js ${version}, but the node devDependency is ${nodePackage.version}`);
   }
+  // Outside the lock file: checked against its recorded sha256 before it goes into an image.
+  await verifyNodeBinary(join(ROOT, 'node_modules/node/bin/node'), version, `linux-${process.arch}`);
   const work = mkdtempSync(join(tmpdir(), `${IDENTITY.slug}-base-`));
   try {
     copyFileSync(join(ROOT, 'node_modules/node/bin/node'), join(work, 'node'));
