@@ -12,18 +12,22 @@
  *        [--today YYYY-MM-DD]
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  allowedIds,
+  allowListProblems as sharedProblems,
+  readAllowList,
+  type AllowEntry,
+} from '../tools/allow-list.ts';
 import { ROOT } from '../tools/root.ts';
 
-export interface AllowEntry {
-  /** The GitHub advisory id, GHSA-xxxx-xxxx-xxxx. */
-  readonly id: string;
-  readonly reason: string;
-  /** YYYY-MM-DD: from this day on, the entry no longer allows the advisory, and fails the audit. */
-  readonly expires: string;
-}
+export type { AllowEntry };
+
+/** npm audit's allow list names GitHub advisories, GHSA-xxxx-xxxx-xxxx. */
+const GHSA_ID = 'GHSA-[23456789cfghjmpqrvwx]{4}-[23456789cfghjmpqrvwx]{4}-[23456789cfghjmpqrvwx]{4}';
+const GHSA = { pattern: new RegExp(`^${GHSA_ID}$`), kind: 'GHSA id' };
 
 export interface Advisory {
   readonly id: string;
@@ -79,7 +83,7 @@ export function readAudit(json: string): AuditResult {
       for (const via of vulnerability.via ?? []) {
         // A string names another vulnerable package, whose own entry lists the advisory.
         if (typeof via === 'string') continue;
-        const id = /GHSA(-[23456789cfghjmpqrvwx]{4}){3}/.exec(via.url ?? '')?.[0] ?? via.url ?? 'unknown advisory';
+        const id = new RegExp(GHSA_ID).exec(via.url ?? '')?.[0] ?? via.url ?? 'unknown advisory';
         advisories.set(`${id} ${via.name ?? ''}`, {
           id,
           packageName: via.name ?? 'unknown package',
@@ -101,24 +105,12 @@ export function readAudit(json: string): AuditResult {
 
 /** The problems with the allow list itself: malformed, without a reason, or expired on `today`. */
 export function allowListProblems(entries: readonly AllowEntry[], today: string): string[] {
-  return entries.flatMap((entry) => {
-    const problems: string[] = [];
-    if (!/^GHSA(-[23456789cfghjmpqrvwx]{4}){3}$/.test(entry.id)) problems.push(`${entry.id}: not a GHSA id`);
-    if (typeof entry.reason !== 'string' || entry.reason.trim() === '') problems.push(`${entry.id}: no reason given`);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(entry.expires) || Number.isNaN(Date.parse(entry.expires))) {
-      problems.push(`${entry.id}: expires ${JSON.stringify(entry.expires)} is not a YYYY-MM-DD date`);
-    } else if (entry.expires <= today) {
-      problems.push(`${entry.id}: the allowance expired on ${entry.expires}; fix it, or renew it with a reason`);
-    }
-    return problems;
-  });
+  return sharedProblems(entries, today, GHSA);
 }
 
 /** The advisories that block: high or critical, and not allowed by a valid entry. */
 export function blocking(advisories: readonly Advisory[], entries: readonly AllowEntry[], today: string): Advisory[] {
-  const valid = new Set(
-    entries.filter((entry) => allowListProblems([entry], today).length === 0).map((entry) => entry.id),
-  );
+  const valid = allowedIds(entries, today, GHSA);
   return advisories.filter((advisory) => BLOCKING.has(advisory.severity) && !valid.has(advisory.id));
 }
 
@@ -134,10 +126,9 @@ function main(): number {
   const json =
     values.input === undefined
       ? spawnSync('npm', ['audit', '--json', '--omit=dev'], { cwd: ROOT, encoding: 'utf8' }).stdout
-      : readFileSync(values.input, 'utf8');
-  const entries = existsSync(values.allowlist)
-    ? (JSON.parse(readFileSync(values.allowlist, 'utf8')) as AllowEntry[])
-    : [];
+      : // eslint-disable-next-line security/detect-non-literal-fs-filename -- the operator's own --input file
+        readFileSync(values.input, 'utf8');
+  const entries = readAllowList(values.allowlist);
   const problems = allowListProblems(entries, values.today);
   for (const problem of problems) console.error(`audit allow list: ${problem}`);
 

@@ -58,6 +58,7 @@ if (connectionArn !== undefined) {
     description: stackDescription('the delivery pipeline from a push to production'),
     repository: stacks.registry.repository,
     registryStack: stacks.registry,
+    signing: stacks.registry.signing,
     environments: [...stacks.environments.values()],
     connectionArn,
     owner: githubOwner,

@@ -33,12 +33,16 @@ import { stackDescription } from './names.ts';
 
 export type { PipelineEnvironment, PipelineUnit } from './pipeline/waves.ts';
 export { NODE_BUILD_IMAGE } from './pipeline/projects.ts';
+import { verifySignatureProject } from './pipeline/steps/verify-signature.ts';
+import type { ImageSigning } from './registry/image-signing.ts';
 
 export interface PipelineStackProps extends StackProps {
   /** The image repository: Build pushes to it, the service stacks pull from it. */
   readonly repository: ecr.IRepository;
   /** The stack that holds the repository: deployed once, before any environment. */
   readonly registryStack: Stack;
+  /** The repository's signing: Build's pushes are signed with its profile, and each deploy verifies that signature. */
+  readonly signing: ImageSigning;
   /**
    * Deployed in this order, each wave by wave (pipeline/waves.ts); a person approves each environment after the
    * first, when requireApproval is set.
@@ -138,7 +142,8 @@ export class PipelineStack extends Stack {
     // The tests first: an untested commit cannot rewrite the pipeline or the registry.
     this.addTest(source.artifact);
     this.addSelfUpdate(source.artifact, props.registryStack.stackName);
-    const image = this.addBuild(source, props.repository);
+    const image = this.addBuild(source, props.repository, props.signing);
+    const verifySignature = verifySignatureProject(this.projects, props.repository, props.signing);
     const smoke = this.project('Smoke', smokeSpec(), { timeout: Duration.minutes(10) });
     // After a passed smoke test: tags the image deployed-<environment>-<time>, which the lifecycle policy keeps.
     const tagDeployed = this.project('TagDeployed', tagDeployedSpec(), {
@@ -154,7 +159,7 @@ export class PipelineStack extends Stack {
     const bake = waves.some((wave) => wave.bake)
       ? this.project('Bake', bakeSpec(), { timeout: bakeTime.plus(Duration.minutes(20)) })
       : undefined;
-    const checks = { smoke, tagDeployed, bake, bakeTime };
+    const checks = { verifySignature, smoke, tagDeployed, bake, bakeTime };
     for (const wave of waves) {
       if (wave.approvalStage !== undefined && wave.previous !== undefined) {
         this.addApproval(wave.approvalStage, wave.previous, wave.environment, props.approverRoleArn);
@@ -239,6 +244,7 @@ export class PipelineStack extends Stack {
   private addBuild(
     source: { artifact: codepipeline.Artifact; commitId: string },
     repository: ecr.IRepository,
+    signing: ImageSigning,
   ): PushedImage {
     const project = this.project('BuildImage', buildImageSpec(), {
       timeout: Duration.minutes(30),
@@ -250,6 +256,9 @@ export class PipelineStack extends Stack {
       dockerLayerCache: true,
     });
     repository.grantPullPush(project);
+    // ECR signs the pushed image as the pusher; the scan gate reads the scan of what it pushed.
+    signing.grantSign(project);
+    repository.grant(project, 'ecr:DescribeImageScanFindings');
     acknowledgeEcrLogin(project);
     acknowledgeControl(
       project,
@@ -275,6 +284,7 @@ export class PipelineStack extends Stack {
     source: codepipeline.Artifact,
     image: PushedImage,
     checks: {
+      readonly verifySignature: codebuild.IProject;
       readonly smoke: codebuild.IProject;
       readonly tagDeployed: codebuild.IProject;
       readonly bake: codebuild.IProject | undefined;
@@ -292,10 +302,19 @@ export class PipelineStack extends Stack {
         variablesNamespace: names.namespace,
         // Every unit, in every wave and region, gets the one digest Build pushed: ECR replicates it unchanged.
         environmentVariables: { IMAGE_TAG: { value: image.tag }, IMAGE_DIGEST: { value: image.digest } },
+        runOrder: 2,
       });
       return { unit, action };
     });
-    this.pipeline.addStage({ stageName: wave.deployStage, actions: deploys.map(({ action }) => action) });
+    // First, in the stage of every deploy: the digest carries the pipeline profile's signature, or nothing deploys.
+    const verify = new actions.CodeBuildAction({
+      actionName: 'VerifySignature',
+      project: checks.verifySignature,
+      input: source,
+      runOrder: 1,
+      environmentVariables: { IMAGE_DIGEST: { value: image.digest } },
+    });
+    this.pipeline.addStage({ stageName: wave.deployStage, actions: [verify, ...deploys.map(({ action }) => action)] });
     const smokes = deploys.map(
       ({ unit, action }) =>
         new actions.CodeBuildAction({

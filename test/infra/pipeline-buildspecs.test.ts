@@ -715,6 +715,12 @@ if (args[1] === 'put-image') {
   if (digest === undefined || arg('--image-manifest-media-type') === undefined) { console.error('InvalidParameterException'); process.exit(254); }
   s.tags[tag] = digest; save(s); process.exit(0);
 }
+if (args[1] === 'describe-image-scan-findings') {
+  // A finished basic scan of the pushed digest; SCAN_SEVERITY adds one finding of that severity.
+  const findings = process.env.SCAN_SEVERITY ? [{ name: 'CVE-2025-6020', severity: process.env.SCAN_SEVERITY, attributes: [{ key: 'package_name', value: 'pam' }] }] : [];
+  console.log(JSON.stringify({ imageId: { imageDigest: arg('--image-id').replace('imageDigest=', '') }, imageScanStatus: { status: 'COMPLETE' }, imageScanFindings: { findings } }));
+  process.exit(0);
+}
 console.error('unexpected aws call'); process.exit(2);`,
     );
     stub(
@@ -751,18 +757,25 @@ console.error('unexpected docker call'); process.exit(2);`,
     const cwd = folder(`checkout-${version}`);
     writeFileSync(join(cwd, 'package.json'), JSON.stringify({ name: IDENTITY.slug, version }));
     writeFileSync(join(cwd, 'Dockerfile'), 'FROM scratch\n');
-    mkdirSync(join(cwd, 'infra/lib/pipeline'), { recursive: true });
-    copyFileSync(join(ROOT, 'infra/lib/pipeline/build-image.sh'), join(cwd, 'infra/lib/pipeline/build-image.sh'));
+    for (const file of [
+      'infra/lib/pipeline/build-image.sh',
+      'infra/lib/pipeline/steps/image-scan-gate.ts',
+      'tools/allow-list.ts',
+      'tools/root.ts',
+    ]) {
+      mkdirSync(dirname(join(cwd, file)), { recursive: true });
+      copyFileSync(join(ROOT, file), join(cwd, file));
+    }
     return cwd;
   }
 
-  function build(cwd: string, commit: string): Run & { calls: string[] } {
+  function build(cwd: string, commit: string, env: Record<string, string> = {}): Run & { calls: string[] } {
     const calls = join(cwd, 'calls.log');
     writeFileSync(calls, '');
     const run = bash(
       phase(spec, 'build'),
       cwd,
-      { REPOSITORY_URI, COMMIT_ID: commit, ECR: ecr, CALLS: calls },
+      { REPOSITORY_URI, COMMIT_ID: commit, ECR: ecr, CALLS: calls, ...env },
       bin,
       exportedOf(spec),
     );
@@ -836,6 +849,23 @@ console.error('unexpected docker call'); process.exit(2);`,
     assert.equal(run.exported.IMAGE_TAG, '1.5.0-fedcba9');
   });
 
+  test('after the push, the scan gate reads the scan of the pushed digest, and a HIGH finding fails the Build', () => {
+    const clean = build(checkout('1.5.0'), SECOND);
+    assert.equal(clean.status, 0, clean.stderr + clean.stdout);
+    const digest = tags()['1.5.0-fedcba9'];
+    assert.ok(
+      clean.calls.includes(
+        `aws ecr describe-image-scan-findings --repository-name ${IDENTITY.slug} --image-id imageDigest=${digest} --output json`,
+      ),
+      clean.calls.join('\n'),
+    );
+    const high = build(checkout('1.5.0'), SECOND, { SCAN_SEVERITY: 'HIGH' });
+    assert.equal(high.status, 1);
+    assert.match(high.stdout, /HIGH pam CVE-2025-6020 \(blocking\)/);
+    const medium = build(checkout('1.5.0'), SECOND, { SCAN_SEVERITY: 'MEDIUM' });
+    assert.equal(medium.status, 0, medium.stderr + medium.stdout);
+  });
+
   test('a COMMIT_ID that is not a SHA, or a version that is not semver, fails before anything is pushed', () => {
     const badCommit = build(checkout('1.4.0'), 'main');
     assert.notEqual(badCommit.status, 0);
@@ -863,6 +893,7 @@ suite("CodeBuild's own image runs the scripts on the Node.js package.json asks f
       managed.map(({ id, image }) => [id.replace(/[0-9A-F]{8}$/, ''), image]),
       [
         ['BuildImage', 'aws/codebuild/standard:7.0'],
+        ['VerifySignature', 'aws/codebuild/standard:7.0'],
         ['TagDeployed', 'aws/codebuild/standard:7.0'],
       ],
     );

@@ -140,7 +140,10 @@ export function unitTestSpec(reportGroups: ReportGroupArns): BuildSpecObject {
 /** Variables the Build action exports, for the deploy actions (`#{Build.IMAGE_TAG}`). */
 export const IMAGE_VARIABLES = ['IMAGE_TAG', 'IMAGE_DIGEST', 'VERSION'] as const;
 
-/** Builds and pushes the image (see build-image.sh), exports its tag and digest, and keeps its SBOM beside them. */
+/**
+ * Builds and pushes the image (see build-image.sh), exports its tag and digest, keeps its SBOM beside them, then
+ * waits for ECR's scan of that digest and stops on a CRITICAL or HIGH finding (steps/image-scan-gate.ts).
+ */
 export function buildImageSpec(): BuildSpecObject {
   return spec({
     phases: {
@@ -149,6 +152,7 @@ export function buildImageSpec(): BuildSpecObject {
         `IMAGE_TAG=$(node -p "require('./image.json').imageTag")`,
         `IMAGE_DIGEST=$(node -p "require('./image.json').imageDigest")`,
         `VERSION=$(node -p "require('./image.json').versionTag")`,
+        'node infra/lib/pipeline/steps/image-scan-gate.ts --repository "${REPOSITORY_URI#*/}" --digest "$IMAGE_DIGEST"',
       ],
     },
     exportedVariables: IMAGE_VARIABLES,
