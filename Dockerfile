@@ -2,10 +2,10 @@
 # exact Node.js release that package.json's `node` devDependency runs in development and CI. It is pulled from
 # ECR Public's copy of the Docker Official Images, which serves the same images without Docker Hub's
 # anonymous pull limits, which CodeBuild would otherwise hit. The tag names a release, but a tag can be
-# re-pushed (Debian security rebuilds re-push it), so production builds should also pin the digest:
-# `docker buildx imagetools inspect <image>` prints it, and the pin reads `<image>@sha256:<digest>`
-# (docs/container.md explains why and how to bump it).
-ARG NODE_IMAGE=public.ecr.aws/docker/library/node:24.21.0-trixie-slim
+# re-pushed (Debian security rebuilds re-push it), so the digest is pinned too: the tag is for people, the digest is
+# what is pulled. `docker buildx imagetools inspect <image>` prints it (docs/container.md#the-base-image-pin says how
+# to bump both). Where no registry answers, tools/base-image.ts builds a stand-in under the tag alone.
+ARG NODE_IMAGE=public.ecr.aws/docker/library/node:24.21.0-trixie-slim@sha256:8ec5d7557396cfe32d21c3f9c13072355ceab22b584578ca4bb28af31120cffe
 # The build stage's base: the same image, resolved for the machine that builds. Only the local stand-ins
 # (tools/base-image.ts), one architecture each, set it apart when building for another architecture.
 ARG BUILD_NODE_IMAGE=${NODE_IMAGE}
@@ -25,10 +25,11 @@ COPY package.json package-lock.json ./
 # (no proxy, as on GitHub Actions and CodeBuild) the mounts are empty and npm uses its own CAs.
 RUN --mount=type=secret,id=npmrc,uid=1000 --mount=type=secret,id=ca,uid=1000 \
   NPM_CONFIG_USERCONFIG=/run/secrets/npmrc npm ci --ignore-scripts --no-audit --no-fund
-# The software bill of materials of what the bundle holds: the production dependencies, as installed.
-RUN npm sbom --omit=dev --sbom-format cyclonedx > sbom.cdx.json
+# The software bill of materials of what the bundle holds: the production dependencies, as installed. The runtime
+# stage adds itself to it (tools/image-sbom.ts).
+RUN npm sbom --omit=dev --sbom-format cyclonedx > sbom.npm.cdx.json
 COPY scripts/build.ts scripts/warm-compile-cache.ts ./scripts/
-COPY tools/root.ts tools/server-process.ts ./tools/
+COPY tools/root.ts tools/server-process.ts tools/image-sbom.ts ./tools/
 COPY src ./src
 RUN npm run build
 
@@ -60,7 +61,11 @@ RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack 
 # The bundle holds every production dependency, so there is no node_modules and no install in this stage. Owned by
 # root and read-only to the service user: the process cannot rewrite its own code.
 COPY --from=warm /app/dist ./dist
-COPY --from=build /app/sbom.cdx.json ./
+# The SBOM of the whole image: the npm dependencies, plus this stage's Debian packages (dpkg's status) and its Node.js
+# binary, with its sha256, read here, by that Node.js. The build stage is mounted for this step only: the script and
+# npm's SBOM leave no layer behind.
+RUN --mount=type=bind,from=build,source=/app,target=/build \
+  node /build/tools/image-sbom.ts --npm /build/sbom.npm.cdx.json > sbom.cdx.json
 # dist/server.js reads ../package.json for the version it reports.
 COPY package.json ./
 # The `node` user (uid 1000) ships with the base image; the ECS task definition runs as the same user.

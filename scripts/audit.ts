@@ -4,25 +4,30 @@
  * entry past its date, or without a reason, blocks too. Moderate and lower advisories are printed, not blocking.
  *
  * When the audit endpoint does not answer (no network, or a proxy that refuses the POST), it prints one line,
- * "skipped: audit endpoint unreachable", and passes; with --require-endpoint (the pipeline) that fails instead, so
- * the gate can never pass without an answer. Anything else it cannot read fails.
+ * "skipped: audit endpoint unreachable", and passes; with --require-endpoint, and always on GitHub Actions and
+ * CodeBuild (GITHUB_ACTIONS=true, CODEBUILD_BUILD_ID set), that fails instead, so CI can never pass without an
+ * answer. Anything else it cannot read fails.
  *
  * Usage: node scripts/audit.ts [--require-endpoint] [--allowlist <file>] [--input <npm audit --json output>]
  *        [--today YYYY-MM-DD]
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  allowedIds,
+  allowListProblems as sharedProblems,
+  readAllowList,
+  type AllowEntry,
+} from '../tools/allow-list.ts';
 import { ROOT } from '../tools/root.ts';
 
-export interface AllowEntry {
-  /** The GitHub advisory id, GHSA-xxxx-xxxx-xxxx. */
-  readonly id: string;
-  readonly reason: string;
-  /** YYYY-MM-DD: from this day on, the entry no longer allows the advisory, and fails the audit. */
-  readonly expires: string;
-}
+export type { AllowEntry };
+
+/** npm audit's allow list names GitHub advisories, GHSA-xxxx-xxxx-xxxx. */
+const GHSA_ID = 'GHSA-[23456789cfghjmpqrvwx]{4}-[23456789cfghjmpqrvwx]{4}-[23456789cfghjmpqrvwx]{4}';
+const GHSA = { pattern: new RegExp(`^${GHSA_ID}$`), kind: 'GHSA id' };
 
 export interface Advisory {
   readonly id: string;
@@ -54,6 +59,11 @@ interface Via {
   readonly title?: string;
 }
 
+/** Whether the audit must get an answer: on request, and in CI, where the registry is reachable. */
+export function endpointRequired(requested: boolean, env: NodeJS.ProcessEnv): boolean {
+  return requested || env.GITHUB_ACTIONS === 'true' || (env.CODEBUILD_BUILD_ID ?? '') !== '';
+}
+
 /** Reads `npm audit --json`: its report, or the sign that the audit endpoint gave no answer. Throws otherwise. */
 export function readAudit(json: string): AuditResult {
   let parsed: {
@@ -73,7 +83,7 @@ export function readAudit(json: string): AuditResult {
       for (const via of vulnerability.via ?? []) {
         // A string names another vulnerable package, whose own entry lists the advisory.
         if (typeof via === 'string') continue;
-        const id = /GHSA(-[23456789cfghjmpqrvwx]{4}){3}/.exec(via.url ?? '')?.[0] ?? via.url ?? 'unknown advisory';
+        const id = new RegExp(GHSA_ID).exec(via.url ?? '')?.[0] ?? via.url ?? 'unknown advisory';
         advisories.set(`${id} ${via.name ?? ''}`, {
           id,
           packageName: via.name ?? 'unknown package',
@@ -95,24 +105,12 @@ export function readAudit(json: string): AuditResult {
 
 /** The problems with the allow list itself: malformed, without a reason, or expired on `today`. */
 export function allowListProblems(entries: readonly AllowEntry[], today: string): string[] {
-  return entries.flatMap((entry) => {
-    const problems: string[] = [];
-    if (!/^GHSA(-[23456789cfghjmpqrvwx]{4}){3}$/.test(entry.id)) problems.push(`${entry.id}: not a GHSA id`);
-    if (typeof entry.reason !== 'string' || entry.reason.trim() === '') problems.push(`${entry.id}: no reason given`);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(entry.expires) || Number.isNaN(Date.parse(entry.expires))) {
-      problems.push(`${entry.id}: expires ${JSON.stringify(entry.expires)} is not a YYYY-MM-DD date`);
-    } else if (entry.expires <= today) {
-      problems.push(`${entry.id}: the allowance expired on ${entry.expires}; fix it, or renew it with a reason`);
-    }
-    return problems;
-  });
+  return sharedProblems(entries, today, GHSA);
 }
 
 /** The advisories that block: high or critical, and not allowed by a valid entry. */
 export function blocking(advisories: readonly Advisory[], entries: readonly AllowEntry[], today: string): Advisory[] {
-  const valid = new Set(
-    entries.filter((entry) => allowListProblems([entry], today).length === 0).map((entry) => entry.id),
-  );
+  const valid = allowedIds(entries, today, GHSA);
   return advisories.filter((advisory) => BLOCKING.has(advisory.severity) && !valid.has(advisory.id));
 }
 
@@ -128,16 +126,15 @@ function main(): number {
   const json =
     values.input === undefined
       ? spawnSync('npm', ['audit', '--json', '--omit=dev'], { cwd: ROOT, encoding: 'utf8' }).stdout
-      : readFileSync(values.input, 'utf8');
-  const entries = existsSync(values.allowlist)
-    ? (JSON.parse(readFileSync(values.allowlist, 'utf8')) as AllowEntry[])
-    : [];
+      : // eslint-disable-next-line security/detect-non-literal-fs-filename -- the operator's own --input file
+        readFileSync(values.input, 'utf8');
+  const entries = readAllowList(values.allowlist);
   const problems = allowListProblems(entries, values.today);
   for (const problem of problems) console.error(`audit allow list: ${problem}`);
 
   const result = readAudit(json);
   if (result.kind === 'unreachable') {
-    if (values['require-endpoint']) {
+    if (endpointRequired(values['require-endpoint'], process.env)) {
       console.error(`audit endpoint unreachable (${result.detail}): the audit cannot pass without an answer`);
       return 1;
     }

@@ -32,6 +32,7 @@ export interface ServiceRoutes {
   readonly tags: readonly OpenApiTag[];
 }
 
+// eslint-disable-next-line security/detect-non-literal-fs-filename -- a fixed path beside this module, not input
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };

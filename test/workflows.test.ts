@@ -25,6 +25,7 @@ interface Step {
 
 interface Job {
   readonly 'runs-on': string;
+  readonly permissions?: Record<string, string>;
   readonly container?: string;
   readonly env?: Record<string, string>;
   readonly 'timeout-minutes'?: number;
@@ -37,6 +38,13 @@ interface Workflow {
   readonly jobs: Record<string, Job>;
 }
 
+/** The only write scopes any job holds, each with why. */
+const WRITES: Record<string, string> = {
+  'release.yml release-please contents': 'commits the changelog and tags the release',
+  'release.yml release-please pull-requests': 'opens the release pull request',
+  'codeql.yml analyze security-events': 'uploads the findings to code scanning',
+};
+
 const workflow = (file: string) => parse(readFileSync(join(WORKFLOWS, file), 'utf8')) as Workflow;
 const onlyJob = (file: string) => {
   const jobs = Object.values(workflow(file).jobs);
@@ -47,8 +55,8 @@ const onlyJob = (file: string) => {
 suite('every workflow is valid', () => {
   const files = readdirSync(WORKFLOWS).filter((file) => /\.ya?ml$/.test(file));
 
-  test('there are the CI, release and pull-request-title workflows', () => {
-    assert.deepEqual(files.sort(), ['ci.yml', 'pr-title.yml', 'release.yml']);
+  test('there are the CI, CodeQL, release and pull-request-title workflows', () => {
+    assert.deepEqual(files.sort(), ['ci.yml', 'codeql.yml', 'pr-title.yml', 'release.yml']);
   });
 
   for (const file of files) {
@@ -58,17 +66,25 @@ suite('every workflow is valid', () => {
       assert.deepEqual(errors, []);
     });
 
-    test(`${file} grants the token least privilege and bounds every job in time`, () => {
+    test(`${file} grants the token nothing by default, each job only what it uses, and bounds every job in time`, () => {
       const { permissions, jobs } = workflow(file);
-      assert.ok(permissions, `${file} sets permissions`);
-      assert.ok(!Object.values(permissions).includes('write-all'));
+      assert.deepEqual(permissions, {}, `${file}: permissions: {} at the top`);
       for (const [name, job] of Object.entries(jobs)) {
+        assert.ok(job.permissions !== undefined, `${file} ${name} sets its own permissions`);
+        for (const [scope, level] of Object.entries(job.permissions)) {
+          assert.ok(
+            ['read', 'none'].includes(level) || WRITES[`${file} ${name} ${scope}`] !== undefined,
+            `${file} ${name}: ${scope}: ${level}`,
+          );
+        }
         assert.ok(job['timeout-minutes'] !== undefined && job['timeout-minutes'] <= 30, `${file} ${name}`);
+        // A fixed runner image: ubuntu-latest moves to a new release under the workflow.
+        assert.match(job['runs-on'], /^ubuntu-\d\d\.\d\d$/, `${file} ${name}`);
       }
     });
   }
 
-  test('every action is pinned to a major that runs on Node.js 24', () => {
+  test('every action is pinned to a full commit SHA, its release in a comment, of a major that runs on Node.js 24', () => {
     // The first major of each whose action.yml says `runs.using: node24`; Node.js 20 actions are deprecated.
     const node24: Record<string, number> = {
       'actions/checkout': 5,
@@ -76,14 +92,21 @@ suite('every workflow is valid', () => {
       'actions/upload-artifact': 6,
       'googleapis/release-please-action': 5,
       'amannn/action-semantic-pull-request': 6,
+      'github/codeql-action': 4,
     };
+    // The raw lines: the parsed YAML drops the comment that names the release.
     const uses = files.flatMap((file) =>
-      Object.values(workflow(file).jobs).flatMap((job) => job.steps.flatMap((step) => step.uses ?? [])),
+      readFileSync(join(WORKFLOWS, file), 'utf8')
+        .split('\n')
+        .filter((line) => /^\s*(- )?uses: /.test(line))
+        .map((line) => line.replace(/^\s*(- )?uses: /, '')),
     );
-    assert.ok(uses.length >= 5);
+    assert.equal(uses.length, 10);
     for (const use of uses) {
-      const [, action, major] = /^([\w.-]+\/[\w.-]+)@v(\d+)$/.exec(use) ?? [];
-      assert.ok(action !== undefined && node24[action] !== undefined, `${use}: a known action at a major tag`);
+      // A tag can be moved to other code; a commit cannot. Dependabot bumps the SHA and the comment together.
+      const [, action, , major] = /^([\w.-]+\/[\w.-]+)(\/[\w-]+)?@[0-9a-f]{40} # v(\d+)\.\d+\.\d+$/.exec(use) ?? [];
+      assert.ok(action !== undefined, `${use}: owner/name@<40 hex> # vX.Y.Z`);
+      assert.ok(node24[action] !== undefined, `${use}: a known action`);
       assert.ok(Number(major) >= node24[action], `${use} runs on Node.js 20; use v${node24[action]}`);
     }
   });
@@ -104,13 +127,16 @@ suite('ci.yml', () => {
   test('runs on every pull request and on pushes to main', () => {
     assert.deepEqual(Object.keys(ci.on).sort(), ['pull_request', 'push']);
     assert.deepEqual(ci.on.push?.branches, ['main']);
-    assert.equal(ci.permissions.contents, 'read');
+    assert.deepEqual(job.permissions, { contents: 'read' });
   });
 
   test('on Node 24 with the npm cache, in the Debian image the pipeline builds in', () => {
     const setupNode = job.steps.find((step) => step.uses?.startsWith('actions/setup-node@'));
     assert.deepEqual(setupNode?.with, { 'node-version': 24, cache: 'npm' });
     assert.equal(job.container, NODE_BUILD_IMAGE);
+    // A fixed release, the one development runs, not a tag that moves to the next Node.js 24.
+    const { version } = JSON.parse(read('node_modules/node/package.json')) as { version: string };
+    assert.equal(NODE_BUILD_IMAGE, `public.ecr.aws/docker/library/node:${version}-bookworm`);
     assert.ok(job.steps[0]!.uses?.startsWith('actions/checkout@'));
   });
 
@@ -120,7 +146,14 @@ suite('ci.yml', () => {
       .map((line) => line.trim());
     const ciRun = lines.filter((line) => line.startsWith('npm '));
     // .ci/run runs the README's test command; the workflow runs the same suites and keeps their reports.
-    assert.deepEqual(ciRun, ['npm ci --no-audit --no-fund', 'npm run lint', 'npm run typecheck', 'npm test']);
+    assert.deepEqual(ciRun, [
+      'npm ci --no-audit --no-fund',
+      'npm run scan',
+      'npm run lint',
+      'npm run typecheck',
+      'npm run audit',
+      'npm test',
+    ]);
     const npmSteps = runs.filter((run) => run.startsWith('npm '));
     assert.deepEqual(npmSteps.slice(0, ciRun.length), [...ciRun.slice(0, -1), 'npm run test:ci']);
     const chromium = runs.findIndex((run) => /apt-get install .*\bchromium\b/.test(run));
@@ -201,9 +234,9 @@ suite('releases', () => {
   test('release.yml runs release-please on pushes to main, with the repository config and manifest', () => {
     const release = workflow('release.yml');
     assert.deepEqual(release.on, { push: { branches: ['main'] } });
-    assert.deepEqual(release.permissions, { contents: 'write', 'pull-requests': 'write' });
+    assert.deepEqual(onlyJob('release.yml').permissions, { contents: 'write', 'pull-requests': 'write' });
     const [step] = onlyJob('release.yml').steps;
-    assert.match(step!.uses ?? '', /^googleapis\/release-please-action@v\d+$/);
+    assert.match(step!.uses ?? '', /^googleapis\/release-please-action@[0-9a-f]{40}$/);
     const files = step!.with as { 'config-file': string; 'manifest-file': string };
     assert.deepEqual(files, {
       'config-file': 'release-please-config.json',
@@ -229,6 +262,62 @@ suite('releases', () => {
   test('pull request titles are checked as conventional commits, which squash merges put on main', () => {
     const titles = workflow('pr-title.yml');
     assert.deepEqual(Object.keys(titles.on), ['pull_request']);
-    assert.match(onlyJob('pr-title.yml').steps[0]!.uses ?? '', /^amannn\/action-semantic-pull-request@v\d+$/);
+    assert.match(onlyJob('pr-title.yml').steps[0]!.uses ?? '', /^amannn\/action-semantic-pull-request@[0-9a-f]{40}$/);
+  });
+});
+
+suite('codeql.yml: SAST on GitHub', () => {
+  const codeql = workflow('codeql.yml');
+
+  test('analyses the TypeScript and the workflows themselves, on pull requests, main and weekly', () => {
+    assert.deepEqual(Object.keys(codeql.on).sort(), ['pull_request', 'push', 'schedule']);
+    const job = onlyJob('codeql.yml') as Job & { strategy: { matrix: { language: string[] } } };
+    assert.deepEqual(job.strategy.matrix.language, ['javascript-typescript', 'actions']);
+    const init = job.steps.find((step) => step.uses?.startsWith('github/codeql-action/init@'));
+    assert.deepEqual(init?.with, {
+      languages: '${{ matrix.language }}',
+      'build-mode': 'none',
+      queries: 'security-extended',
+    });
+    assert.ok(job.steps.some((step) => step.uses?.startsWith('github/codeql-action/analyze@')));
+  });
+});
+
+suite('dependabot.yml', () => {
+  const config = parse(read('.github/dependabot.yml')) as {
+    version: number;
+    updates: { 'package-ecosystem': string; directory: string; schedule: { interval: string }; groups?: object }[];
+  };
+
+  test('keeps the actions, the npm packages and the images current, weekly, one grouped pull request at a time', () => {
+    assert.equal(config.version, 2);
+    assert.deepEqual(config.updates.map((update) => update['package-ecosystem']).sort(), [
+      'docker',
+      'github-actions',
+      'npm',
+    ]);
+    for (const update of config.updates) {
+      assert.equal(update.directory, '/');
+      assert.equal(update.schedule.interval, 'weekly', update['package-ecosystem']);
+      assert.ok(Object.keys(update.groups ?? {}).length > 0, `${update['package-ecosystem']} is grouped`);
+    }
+  });
+});
+
+suite('repository basics', () => {
+  test('CODEOWNERS names an owner for infra/, .github/, the Dockerfile and the pipeline scripts', () => {
+    const owned = read('.github/CODEOWNERS')
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.startsWith('#'))
+      .map((line) => line.split(/\s+/))
+      .filter((words) => words.length >= 2 && words.slice(1).every((owner) => owner.startsWith('@')))
+      .map(([path]) => path);
+    for (const path of ['/infra/', '/.github/', '/Dockerfile', '/.ci/']) assert.ok(owned.includes(path), path);
+  });
+
+  test('SECURITY.md says how to report a vulnerability and which versions are supported', () => {
+    const policy = read('SECURITY.md');
+    assert.match(policy, /^## Reporting a vulnerability$/m);
+    assert.match(policy, /^## Supported versions$/m);
   });
 });

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { engineOutput, onPath, runEngine, type Engine } from './container-engine.ts';
 import { readDockerfile } from './dockerfile.ts';
 import { emulationUnavailable, hostArchitecture } from './platform.ts';
+import { verifyNodeBinary } from './node-binary.ts';
 import { ROOT } from './root.ts';
 import type { Architecture } from '../infra/lib/service/image-contract.ts';
 import { IDENTITY } from '../src/identity.ts';
@@ -88,6 +89,8 @@ export async function buildStandIn(
     } else {
       copyFileSync(join(ROOT, 'node_modules/node/bin/node'), join(work, 'node'));
     }
+    // Outside the lock file: checked against its recorded sha256 before it goes into an image.
+    await verifyNodeBinary(join(work, 'node'), version, NODE_BINARY_PACKAGE[architecture].replace(/^node-/, ''));
     await run('npm', ['pack', NPM, '--silent', '--pack-destination', work]);
     const tarball = readdirSync(work).find((file) => /^npm-\d.*\.tgz$/.test(file))!;
     await run('tar', ['-xzf', tarball], { cwd: work });

@@ -3,7 +3,8 @@
  * The CDK app: `npx cdk deploy '<id>-Staging-*' -c imageTag=1.4.0`, where <id> is the identity's (src/identity.ts).
  * The only place that reads context.
  * Without -c imageTag it runs the version in package.json, the semver tag the pipeline pushes, so that
- * `npm run synth` works offline with no arguments.
+ * `npm run synth` works offline with no arguments. With -c imageDigest=sha256:<64 hex> every task names the image by
+ * that digest, as the pipeline deploys it, and the tag becomes a label.
  */
 import { App } from 'aws-cdk-lib';
 import packageJson from '../../package.json' with { type: 'json' };
@@ -17,6 +18,7 @@ import { addServiceStacks } from '../lib/service-stacks.ts';
 
 const app = new App();
 const imageTag = (app.node.tryGetContext('imageTag') as string | undefined) ?? packageJson.version;
+const imageDigest = app.node.tryGetContext('imageDigest') as string | undefined;
 
 // Where each environment runs (docs/deploy.md): accounts and production's waves of regions. CDK_DEFAULT_ACCOUNT is
 // the credentials' account, which the CLI sets when it has credentials.
@@ -26,7 +28,7 @@ for (const key of ['toolsAccount', 'stagingAccount', 'productionAccount', 'produ
   if (value !== undefined) deploymentContext[key] = String(value);
 }
 const deployment = deploymentFromContext(deploymentContext, process.env.CDK_DEFAULT_ACCOUNT);
-const stacks = addServiceStacks(app, { imageTag, ...deployment });
+const stacks = addServiceStacks(app, { imageTag, imageDigest, ...deployment });
 
 // The delivery pipeline exists once a CodeConnections connection is named (docs/ci-cd.md):
 // npx cdk deploy <id>-Pipeline -c connectionArn=arn:aws:codeconnections:... -c githubOwner=<owner>
@@ -56,6 +58,7 @@ if (connectionArn !== undefined) {
     description: stackDescription('the delivery pipeline from a push to production'),
     repository: stacks.registry.repository,
     registryStack: stacks.registry,
+    signing: stacks.registry.signing,
     environments: [...stacks.environments.values()],
     connectionArn,
     owner: githubOwner,

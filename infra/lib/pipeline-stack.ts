@@ -34,12 +34,16 @@ import { IMAGE_CONTRACT } from './service/image-contract.ts';
 
 export type { PipelineEnvironment, PipelineUnit } from './pipeline/waves.ts';
 export { NODE_BUILD_IMAGE } from './pipeline/projects.ts';
+import { verifySignatureProject } from './pipeline/steps/verify-signature.ts';
+import type { ImageSigning } from './registry/image-signing.ts';
 
 export interface PipelineStackProps extends StackProps {
   /** The image repository: Build pushes to it, the service stacks pull from it. */
   readonly repository: ecr.IRepository;
   /** The stack that holds the repository: deployed once, before any environment. */
   readonly registryStack: Stack;
+  /** The repository's signing: Build's pushes are signed with its profile, and each deploy verifies that signature. */
+  readonly signing: ImageSigning;
   /**
    * Deployed in this order, each wave by wave (pipeline/waves.ts); a person approves each environment after the
    * first, when requireApproval is set.
@@ -70,7 +74,7 @@ export interface PipelineStackProps extends StackProps {
   /**
    * CDK context every `cdk` command in the pipeline passes (`-c key=value`), so that the
    * pipeline synthesises the app exactly as the one-time manual deploy did.
-   * `imageTag` is the pipeline's to set. @default {}
+   * `imageTag` and `imageDigest` are the pipeline's to set. @default {}
    */
   readonly cdkContext?: Readonly<Record<string, string>>;
   /** The qualifier of `cdk bootstrap` in every account and region. @default 'hnb659fds' (CDK's default) */
@@ -81,6 +85,12 @@ export interface PipelineStackProps extends StackProps {
 
 const CONNECTION_ARN = /^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[\w-]+$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+
+/** The pipeline variables that name the image the Build stage pushed. */
+interface PushedImage {
+  readonly tag: string;
+  readonly digest: string;
+}
 
 /**
  * The delivery pipeline: Source → Test → UpdatePipeline (the pipeline, then the Registry) → Build → Deploy-Staging →
@@ -133,7 +143,8 @@ export class PipelineStack extends Stack {
     // The tests first: an untested commit cannot rewrite the pipeline or the registry.
     this.addTest(source.artifact);
     this.addSelfUpdate(source.artifact, props.registryStack.stackName);
-    const imageTag = this.addBuild(source, props.repository);
+    const image = this.addBuild(source, props.repository, props.signing);
+    const verifySignature = verifySignatureProject(this.projects, props.repository, props.signing);
     const smoke = this.project('Smoke', smokeSpec(), { timeout: Duration.minutes(10) });
     // After a passed smoke test: tags the image deployed-<environment>-<time>, which the lifecycle policy keeps.
     const tagDeployed = this.project('TagDeployed', tagDeployedSpec(), {
@@ -149,12 +160,12 @@ export class PipelineStack extends Stack {
     const bake = waves.some((wave) => wave.bake)
       ? this.project('Bake', bakeSpec(), { timeout: bakeTime.plus(Duration.minutes(20)) })
       : undefined;
-    const checks = { smoke, tagDeployed, bake, bakeTime };
+    const checks = { verifySignature, smoke, tagDeployed, bake, bakeTime };
     for (const wave of waves) {
       if (wave.approvalStage !== undefined && wave.previous !== undefined) {
         this.addApproval(wave.approvalStage, wave.previous, wave.environment, props.approverRoleArn);
       }
-      this.addWave(wave, source.artifact, imageTag, checks);
+      this.addWave(wave, source.artifact, image, checks);
     }
 
     this.pipeline.notifyOn('Failed', this.notificationTopic, {
@@ -230,8 +241,12 @@ export class PipelineStack extends Stack {
     });
   }
 
-  /** Returns the pipeline variable that names the pushed image's tag. */
-  private addBuild(source: { artifact: codepipeline.Artifact; commitId: string }, repository: ecr.IRepository): string {
+  /** Returns the pipeline variables that name the pushed image: its tag and its digest. */
+  private addBuild(
+    source: { artifact: codepipeline.Artifact; commitId: string },
+    repository: ecr.IRepository,
+    signing: ImageSigning,
+  ): PushedImage {
     const project = this.project('BuildImage', buildImageSpec(), {
       timeout: Duration.minutes(30),
       // A CodeBuild-managed image: it runs Docker, which privileged mode allows. On the tasks' architecture: Docker
@@ -243,6 +258,9 @@ export class PipelineStack extends Stack {
       dockerLayerCache: true,
     });
     repository.grantPullPush(project);
+    // ECR signs the pushed image as the pusher; the scan gate reads the scan of what it pushed.
+    signing.grantSign(project);
+    repository.grant(project, 'ecr:DescribeImageScanFindings');
     acknowledgeEcrLogin(project);
     acknowledgeControl(
       project,
@@ -259,15 +277,16 @@ export class PipelineStack extends Stack {
       environmentVariables: { COMMIT_ID: { value: source.commitId } },
     });
     this.pipeline.addStage({ stageName: 'Build', actions: [action] });
-    return action.variable('IMAGE_TAG');
+    return { tag: action.variable('IMAGE_TAG'), digest: action.variable('IMAGE_DIGEST') };
   }
 
   /** A wave: its units deploy in parallel, then each is smoke tested; then a bake, or the deployed-<name> tag. */
   private addWave(
     wave: WavePlan,
     source: codepipeline.Artifact,
-    imageTag: string,
+    image: PushedImage,
     checks: {
+      readonly verifySignature: codebuild.IProject;
       readonly smoke: codebuild.IProject;
       readonly tagDeployed: codebuild.IProject;
       readonly bake: codebuild.IProject | undefined;
@@ -283,11 +302,21 @@ export class PipelineStack extends Stack {
         project: this.deployers.unit(settings.id, unit),
         input: source,
         variablesNamespace: names.namespace,
-        environmentVariables: { IMAGE_TAG: { value: imageTag } },
+        // Every unit, in every wave and region, gets the one digest Build pushed: ECR replicates it unchanged.
+        environmentVariables: { IMAGE_TAG: { value: image.tag }, IMAGE_DIGEST: { value: image.digest } },
+        runOrder: 2,
       });
       return { unit, action };
     });
-    this.pipeline.addStage({ stageName: wave.deployStage, actions: deploys.map(({ action }) => action) });
+    // First, in the stage of every deploy: the digest carries the pipeline profile's signature, or nothing deploys.
+    const verify = new actions.CodeBuildAction({
+      actionName: 'VerifySignature',
+      project: checks.verifySignature,
+      input: source,
+      runOrder: 1,
+      environmentVariables: { IMAGE_DIGEST: { value: image.digest } },
+    });
+    this.pipeline.addStage({ stageName: wave.deployStage, actions: [verify, ...deploys.map(({ action }) => action)] });
     const smokes = deploys.map(
       ({ unit, action }) =>
         new actions.CodeBuildAction({
@@ -315,7 +344,7 @@ export class PipelineStack extends Stack {
             input: source,
             runOrder: 2,
             environmentVariables: {
-              IMAGE_TAG: { value: imageTag },
+              IMAGE_TAG: { value: image.tag },
               DEPLOY_ENVIRONMENT: { value: settings.name },
             },
           });
@@ -394,7 +423,9 @@ function validate(props: PipelineStackProps): void {
       `approverRoleArn "${props.approverRoleArn}" is not an IAM role ARN: expected arn:aws:iam::<account>:role/<name>`,
     );
   }
-  if (props.cdkContext !== undefined && 'imageTag' in props.cdkContext) {
-    throw new Error('cdkContext must not set imageTag: each deploy passes the tag the Build stage pushed');
+  for (const key of ['imageTag', 'imageDigest']) {
+    if (props.cdkContext !== undefined && key in props.cdkContext) {
+      throw new Error(`cdkContext must not set ${key}: each deploy passes the image the Build stage pushed`);
+    }
   }
 }

@@ -3,6 +3,8 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { imageLifecycleRules, type ImageLifecycleProps } from './registry/image-lifecycle.ts';
+import { ImageScanning } from './registry/image-scanning.ts';
+import { ImageSigning } from './registry/image-signing.ts';
 
 export interface RegistryStackProps extends StackProps, Partial<ImageLifecycleProps> {
   /**
@@ -25,6 +27,8 @@ const PULL_ACTIONS = ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForL
  */
 export class RegistryStack extends Stack {
   public readonly repository: ecr.IRepository;
+  /** ECR signs every pushed image with its profile; the pipeline verifies that signature before each deploy. */
+  public readonly signing: ImageSigning;
 
   constructor(scope: Construct, id: string, props: RegistryStackProps = {}) {
     super(scope, id, props);
@@ -53,6 +57,8 @@ export class RegistryStack extends Stack {
     // Exported: CloudFormation then refuses to delete this stack while a service or the pipeline uses the
     // repository (docs/decisions/cross-stack-references.md).
     CrossStackReferences.of(repository).produce(ReferenceStrength.STRONG);
+    this.signing = new ImageSigning(this, 'Signing', { repository });
+    new ImageScanning(this, 'Scanning', { repository });
 
     const pullers = pullAccounts.map((account) => new iam.AccountPrincipal(account));
     for (const principal of pullers) repository.grantPull(principal);
@@ -62,6 +68,7 @@ export class RegistryStack extends Stack {
 
     new CfnOutput(this, 'RepositoryName', { value: repository.repositoryName });
     new CfnOutput(this, 'RepositoryUri', { value: repository.repositoryUri });
+    new CfnOutput(this, 'SigningProfileArn', { value: this.signing.profile.signingProfileArn });
   }
 
   /**

@@ -16,6 +16,9 @@ import { WebAcl, type WebAclSettings } from './service/web-acl.ts';
 import { parameterPath } from './names.ts';
 
 /** A repository in another stack's account, read by ARN: never a cross-account or cross-region export. */
+/** An OCI image digest as ECR reports it. */
+export const IMAGE_DIGEST = /^sha256:[0-9a-f]{64}$/;
+
 export interface RepositoryLocation {
   readonly repositoryName: string;
   /** The registry's account; ECR replicates the repository, under its name, to this stack's region. */
@@ -30,8 +33,16 @@ export interface ServiceStackProps extends StackProps {
    * this stack runs in another account or region: then the image is pulled by ARN from this region's copy.
    */
   readonly repository: ecr.IRepository | RepositoryLocation;
-  /** The image tag to run, e.g. 1.4.0; the pipeline passes the tag it pushed. */
+  /**
+   * The image tag, e.g. 1.4.0-abc1234: what the task runs unless imageDigest is given; a label for people if it is.
+   */
   readonly imageTag: string;
+  /**
+   * The image's digest, `sha256:<64 hex>`: the task definition then names `repository@sha256:…`, the exact bytes Build
+   * pushed and ECR signed and scanned, which no tag can be moved to change. The pipeline passes Build's digest.
+   * @default - the task names the image by imageTag (a local synth)
+   */
+  readonly imageDigest?: string;
   /** e.g. staging: names the SSM parameter path and tags. */
   readonly environmentName: string;
 
@@ -157,7 +168,11 @@ export class ServiceStack extends Stack {
 
     const app = new AppService(this, 'App', {
       vpc: props.vpc,
-      image: ecs.ContainerImage.fromEcrRepository(this.repositoryOf(props.repository), props.imageTag),
+      image: ecs.ContainerImage.fromEcrRepository(
+        this.repositoryOf(props.repository),
+        props.imageDigest ?? props.imageTag,
+      ),
+      imageTag: props.imageTag,
       parameterPath: parameterPath(props.environmentName),
       runtimeConfig: {
         LOG_LEVEL: settings.logLevel,
@@ -284,6 +299,9 @@ function resolveSettings(id: string, props: ServiceStackProps) {
   // ECR's tag grammar; the pipeline tags with the semver version and version-sha.
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(props.imageTag)) {
     fail(`imageTag ${JSON.stringify(props.imageTag)} is not a valid image tag`);
+  }
+  if (props.imageDigest !== undefined && !IMAGE_DIGEST.test(props.imageDigest)) {
+    fail(`imageDigest ${JSON.stringify(props.imageDigest)} is not an image digest: expected sha256:<64 hex digits>`);
   }
   if (!/^[a-z][a-z0-9-]*$/.test(props.environmentName)) {
     fail(`environmentName ${JSON.stringify(props.environmentName)} must be lower-case letters, digits and dashes`);

@@ -6,8 +6,10 @@ import { RegistryStack } from './registry-stack.ts';
 import { ServiceStack } from './service-stack.ts';
 
 export interface ServiceStacksProps {
-  /** The image tag every environment runs. */
+  /** The image tag every environment runs, or, with imageDigest, carries as a label. */
   readonly imageTag: string;
+  /** The digest every environment runs, `sha256:<64 hex>`. @default - each runs the image imageTag names */
+  readonly imageDigest?: string;
   /** @default ENVIRONMENTS (staging, production, in the home region of the credentials' account) */
   readonly environments?: readonly EnvironmentSettings[];
   /**
@@ -97,6 +99,7 @@ export function addServiceStacks(app: App, props: ServiceStacksProps): ServiceSt
             : // No tools account named: every stack is in the credentials' account, which AWS::AccountId is.
               { repositoryName: repositoryName(), account: toolsAccount ?? Aws.ACCOUNT_ID },
           imageTag: props.imageTag,
+          imageDigest: props.imageDigest,
           environmentName: settings.name,
           env,
           description: stackDescription('load balancer, ECS Fargate service, autoscaling, alarms', where),

@@ -56,6 +56,7 @@ export async function registerOpenApi(
  */
 function swaggerUiAssets(): string {
   const bundled = fileURLToPath(new URL('swagger-ui', import.meta.url));
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- a fixed folder beside the bundle, not input
   if (existsSync(bundled)) return bundled;
   return join(dirname(createRequire(import.meta.url).resolve('@fastify/swagger-ui/package.json')), 'static');
 }

@@ -38,10 +38,11 @@ suite('Dockerfile', () => {
     );
   });
 
-  test('every stage is the official Node.js 24 slim image (ECR Public copy), pinned to the release development runs', () => {
+  test('every stage is the official Node.js 24 slim image (ECR Public copy), pinned by digest to the release development runs', () => {
     for (const stage of dockerfile.stages) {
-      // A floating tag (node:24-slim, node:lts) would change under us; a digest pin may follow the tag.
-      const match = /^public\.ecr\.aws\/docker\/library\/node:(\d+\.\d+\.\d+)-trixie-slim(@sha256:[0-9a-f]{64})?$/.exec(
+      // A floating tag (node:24-slim, node:lts) would change under us, and so can a re-pushed release tag: the digest
+      // cannot. The tag stays for people, and names the local stand-in.
+      const match = /^public\.ecr\.aws\/docker\/library\/node:(\d+\.\d+\.\d+)-trixie-slim(@sha256:[0-9a-f]{64})$/.exec(
         stage.image,
       );
       assert.ok(match, `${stage.name}: ${stage.image} is not pinned to an exact Node.js release`);
@@ -57,7 +58,7 @@ suite('Dockerfile', () => {
       // The proxy's CA reaches npm as build secrets, readable by the build user, mounted for this step only.
       '--mount=type=secret,id=npmrc,uid=1000 --mount=type=secret,id=ca,uid=1000 ' +
         'NPM_CONFIG_USERCONFIG=/run/secrets/npmrc npm ci --ignore-scripts --no-audit --no-fund',
-      'npm sbom --omit=dev --sbom-format cyclonedx > sbom.cdx.json',
+      'npm sbom --omit=dev --sbom-format cyclonedx > sbom.npm.cdx.json',
       'npm run build',
     ]);
     const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { build: string } };
@@ -91,12 +92,18 @@ suite('Dockerfile', () => {
   test('the runtime stage holds the bundle, its SBOM and package.json, nothing else: no node_modules', () => {
     assert.deepEqual(copies(runtime), [
       { from: 'warm', sources: ['/app/dist'], destination: './dist' },
-      { from: 'build', sources: ['/app/sbom.cdx.json'], destination: './' },
       { from: undefined, sources: ['package.json'], destination: './' },
     ]);
-    // Its only RUN removes npm from the base image, outside the app's directory.
-    for (const run of instructions(runtime, 'RUN'))
-      assert.match(run, /^rm -rf( \/usr\/local\/(lib\/node_modules|bin)\/\w+)+$/);
+    const [removeNpm, sbom, ...rest] = instructions(runtime, 'RUN');
+    assert.deepEqual(rest, []);
+    // Removes npm from the base image, outside the app's directory.
+    assert.match(removeNpm!, /^rm -rf( \/usr\/local\/(lib\/node_modules|bin)\/\w+)+$/);
+    // Writes the whole image's SBOM with the stage's own Node.js, from the build stage mounted for that step alone.
+    assert.equal(
+      sbom,
+      '--mount=type=bind,from=build,source=/app,target=/build ' +
+        'node /build/tools/image-sbom.ts --npm /build/sbom.npm.cdx.json > sbom.cdx.json',
+    );
   });
 
   test('sets NODE_ENV=production, and points Node.js at the compile cache the build warmed', () => {
@@ -173,6 +180,7 @@ suite('.dockerignore', () => {
       'scripts/build.ts',
       'scripts/warm-compile-cache.ts',
       'src',
+      'tools/image-sbom.ts',
       'tools/root.ts',
       'tools/server-process.ts',
     ]);

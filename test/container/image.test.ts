@@ -210,13 +210,39 @@ suite('the image, built and run as the task definition says', { skip, timeout: 9
   test('the SBOM lists the production dependencies, fastify among them, and no dev dependency', async () => {
     const result = await exec('cat', '/app/sbom.cdx.json');
     assert.equal(result.code, 0, result.stderr);
-    const sbom = JSON.parse(result.stdout) as { bomFormat: string; components: { name: string }[] };
+    const sbom = JSON.parse(result.stdout) as { bomFormat: string; components: { name: string; purl?: string }[] };
     assert.equal(sbom.bomFormat, 'CycloneDX');
-    const names = new Set(sbom.components.map((component) => component.name));
+    const npm = sbom.components.filter((component) => component.purl?.startsWith('pkg:npm/'));
+    const names = new Set(npm.map((component) => component.name));
     for (const name of Object.keys(packageJson.dependencies)) assert.ok(names.has(name), `${name} is listed`);
     assert.ok(names.has('fastify'));
     const dev = Object.keys(packageJson.devDependencies).filter((name) => names.has(name));
     assert.deepEqual(dev, []);
+  });
+
+  test("the SBOM lists every Debian package installed in the image, and the image's Node.js binary by sha256", async () => {
+    const sbom = JSON.parse((await exec('cat', '/app/sbom.cdx.json')).stdout) as {
+      specVersion: string;
+      components: { name: string; version: string; purl?: string; hashes?: { content: string }[] }[];
+    };
+    assert.equal(sbom.specVersion, '1.5');
+    const installed = await exec('dpkg-query', '-W', '-f', '${db:Status-Abbrev}${Package} ${Version}\\n');
+    assert.equal(installed.code, 0, installed.stderr);
+    const packages = installed.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('ii '))
+      .map((line) => line.slice(3).trim());
+    assert.ok(packages.length > 50, `${packages.length} packages`);
+    const debs = new Set(
+      sbom.components.filter((c) => c.purl?.startsWith('pkg:deb/')).map((c) => `${c.name} ${c.version}`),
+    );
+    assert.deepEqual(
+      packages.filter((pkg) => !debs.has(pkg)),
+      [],
+    );
+    const node = sbom.components.find((c) => c.purl?.startsWith('pkg:generic/node@'))!;
+    const sum = await exec('sha256sum', '/usr/local/bin/node');
+    assert.equal(node.hashes?.[0]?.content, sum.stdout.split(' ')[0]);
   });
 
   test('no layer holds the CA bundle or the npmrc the build was given', async () => {

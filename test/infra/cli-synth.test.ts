@@ -9,6 +9,12 @@ import packageJson from '../../package.json' with { type: 'json' };
 import { ROOT } from '../../tools/root.ts';
 import { IDENTITY } from '../../src/identity.ts';
 
+const SAMPLE_SERVICES = [
+  `${IDENTITY.id}-Staging-Service`,
+  `${IDENTITY.id}-Production-Service`,
+  `${IDENTITY.id}-Production-EuCentral1-Service`,
+];
+
 const STACKS = [
   `${IDENTITY.id}-Registry`,
   `${IDENTITY.id}-Staging-Network`,
@@ -61,12 +67,14 @@ type Template = {
 };
 const template = (synth: Synth, stack: string) =>
   JSON.parse(readFileSync(join(synth.outdir, `${stack}.template.json`), 'utf8')) as Template;
-const image = (synth: Synth, stack: string) => {
+const container = (synth: Synth, stack: string) => {
   const definition = Object.values(template(synth, stack).Resources).find(
     (r) => r.Type === 'AWS::ECS::TaskDefinition',
   )!;
-  return JSON.stringify((definition.Properties.ContainerDefinitions as { Image: unknown }[])[0]!.Image);
+  return (definition.Properties.ContainerDefinitions as { Image: unknown; DockerLabels: Record<string, string> }[])[0]!;
 };
+const image = (synth: Synth, stack: string) => JSON.stringify(container(synth, stack).Image);
+const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
 
 suite('cdk synth, through the CLI, offline and without credentials', { timeout: 180_000 }, () => {
   let plain: Synth;
@@ -85,7 +93,17 @@ suite('cdk synth, through the CLI, offline and without credentials', { timeout: 
     [plain, tagged, sample, withoutTools] = await Promise.all([
       cdkSynth(),
       cdkSynth('--quiet', '-c', 'imageTag=1.4.0-0a1b2c3'),
-      cdkSynth('--quiet', ...sampleArgs, '-c', 'toolsAccount=333333333333'),
+      // As the pipeline deploys: Build's tag and digest.
+      cdkSynth(
+        '--quiet',
+        ...sampleArgs,
+        '-c',
+        'toolsAccount=333333333333',
+        '-c',
+        'imageTag=1.4.0-0a1b2c3',
+        '-c',
+        `imageDigest=${DIGEST}`,
+      ),
       cdkSynth('--quiet', ...sampleArgs),
     ]);
   });
@@ -151,6 +169,21 @@ suite('cdk synth, through the CLI, offline and without credentials', { timeout: 
       [`${IDENTITY.id}-Production-EuCentral1-Network`]: 'aws://222222222222/eu-central-1',
       [`${IDENTITY.id}-Production-EuCentral1-Service`]: 'aws://222222222222/eu-central-1',
     });
+  });
+
+  test('-c imageDigest names every task image, in every account and region, by that digest; the tag is a label', () => {
+    for (const stack of SAMPLE_SERVICES) {
+      const named = image(sample, stack);
+      assert.ok(named.endsWith(`@${DIGEST}"]]}`), `${stack}: ${named}`);
+      assert.doesNotMatch(named, /:1\.4\.0-0a1b2c3/);
+      assert.equal(container(sample, stack).DockerLabels[`${IDENTITY.slug}.image-tag`], '1.4.0-0a1b2c3');
+    }
+  });
+
+  test('without -c imageDigest, the task names the image by its tag (a local synth), and labels it too', () => {
+    const stack = `${IDENTITY.id}-Staging-Service`;
+    assert.doesNotMatch(image(tagged, stack), /@sha256:/);
+    assert.equal(container(tagged, stack).DockerLabels[`${IDENTITY.slug}.image-tag`], '1.4.0-0a1b2c3');
   });
 
   test('offline, without -c toolsAccount, the sample stops and asks for the tools account', () => {

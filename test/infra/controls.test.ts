@@ -22,6 +22,7 @@ function buildWithPipeline(logRetention?: logs.RetentionDays) {
     env: { region: 'eu-west-1' },
     repository: built.stacks.registry.repository,
     registryStack: built.stacks.registry,
+    signing: built.stacks.registry.signing,
     environments: [...built.stacks.environments.values()],
     connectionArn: CONNECTION_ARN,
     owner: 'octo-org',
@@ -114,7 +115,7 @@ suite('AWS CloudFormation validator and Control Tower controls', () => {
         a.path.startsWith(`${IDENTITY.id}-Pipeline/`) &&
         a.id === controlId('cloudwatch_log_group_retention_period_check'),
     );
-    assert.equal(retention.length, 9);
+    assert.equal(retention.length, 10);
     assert.match(retention[0]!.reason, /^Build logs are kept 90 days, as the logRetention prop of this stack asks/);
   });
 

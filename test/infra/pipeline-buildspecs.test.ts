@@ -255,24 +255,20 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
       `✨  Number of resources with drift: ${String(total)}`,
     ].join('\n');
   }
+  /** What the deploy action passes from Build: the tag and the digest. */
+  const PUSHED = { IMAGE_TAG: '1.4.0-0a1b2c3', IMAGE_DIGEST: `sha256:${'5e'.repeat(32)}` };
   const STAGED = {
     [NETWORK]: {},
     [SERVICE]: { ServiceUrl: 'https://staging.clock.example.com' },
   };
 
-  test('deploys the environment stacks with exactly IMAGE_TAG, and exports the ServiceUrl output', () => {
+  test('deploys the environment stacks with exactly IMAGE_DIGEST, labelled IMAGE_TAG, and exports the ServiceUrl output', () => {
     const cwd = deployFolder('deploy');
     const bin = npxStub({
       [NETWORK]: {},
       [SERVICE]: { ServiceUrl: 'https://staging.clock.example.com', ClusterName: 'c' },
     });
-    const run = bash(
-      phase(spec, 'build'),
-      cwd,
-      { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE },
-      bin,
-      exportedOf(spec),
-    );
+    const run = bash(phase(spec, 'build'), cwd, { ...PUSHED, DRIFT_ROLE_ARN: ROLE }, bin, exportedOf(spec));
     assert.equal(run.status, 0, run.stderr);
     assert.deepEqual(JSON.parse(readFileSync(join(cwd, 'npx-args.json'), 'utf8')), [
       'cdk',
@@ -284,6 +280,8 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
       'githubOwner=octo-org',
       '-c',
       'imageTag=1.4.0-0a1b2c3',
+      '-c',
+      `imageDigest=${PUSHED.IMAGE_DIGEST}`,
       '--require-approval',
       'never',
       '--progress',
@@ -294,7 +292,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
     assert.deepEqual(run.exported, { SERVICE_URL: 'https://staging.clock.example.com' });
     assert.match(
       run.stdout,
-      /deployed image tag 1\.4\.0-0a1b2c3; the service answers at https:\/\/staging\.clock\.example\.com/,
+      /deployed image sha256:(5e){32} \(tag 1\.4\.0-0a1b2c3\); the service answers at https:\/\/staging\.clock\.example\.com/,
     );
   });
 
@@ -306,14 +304,17 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
     assert.throws(() => readFileSync(join(cwd, 'npx-args.json')));
   });
 
+  test('without IMAGE_DIGEST it stops before cdk runs, rather than deploy by a tag', () => {
+    const cwd = folder('deploy-no-digest');
+    const run = bash(phase(spec, 'build'), cwd, { IMAGE_TAG: PUSHED.IMAGE_TAG }, npxStub({}), exportedOf(spec));
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr, /IMAGE_DIGEST is not set: the deploy action passes the digest from the Build stage/);
+    assert.throws(() => readFileSync(join(cwd, 'npx-args.json')));
+  });
+
   test('a service stack without a ServiceUrl output fails the action, naming what is missing', () => {
     const cwd = deployFolder('deploy-no-url');
-    const run = bash(
-      phase(spec, 'build'),
-      cwd,
-      { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE },
-      npxStub({ [SERVICE]: {} }),
-    );
+    const run = bash(phase(spec, 'build'), cwd, { ...PUSHED, DRIFT_ROLE_ARN: ROLE }, npxStub({ [SERVICE]: {} }));
     assert.notEqual(run.status, 0);
     assert.match(run.stderr, new RegExp(`${SERVICE} has no ServiceUrl output in cdk-outputs\\.json`));
   });
@@ -323,7 +324,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
     const run = bash(
       phase(spec, 'build'),
       cwd,
-      { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, DRIFT_REGION: 'eu-central-1' },
+      { ...PUSHED, DRIFT_ROLE_ARN: ROLE, DRIFT_REGION: 'eu-central-1' },
       npxStub(STAGED),
     );
     assert.equal(run.status, 0, run.stderr);
@@ -335,7 +336,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
 
   test('the drift check runs cdk drift --fail on the same stacks, as the lookup role, before the deploy', () => {
     const cwd = deployFolder('drift-clean');
-    const run = bash(phase(spec, 'build'), cwd, { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE }, npxStub(STAGED));
+    const run = bash(phase(spec, 'build'), cwd, { ...PUSHED, DRIFT_ROLE_ARN: ROLE }, npxStub(STAGED));
     assert.equal(run.status, 0, run.stderr);
     assert.deepEqual(JSON.parse(readFileSync(join(cwd, 'drift-args.json'), 'utf8')), [
       'cdk',
@@ -346,6 +347,8 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
       'githubOwner=octo-org',
       '-c',
       'imageTag=1.4.0-0a1b2c3',
+      '-c',
+      `imageDigest=${PUSHED.IMAGE_DIGEST}`,
       '--profile',
       'drift-check',
       '--no-color',
@@ -369,7 +372,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
   test('drift stops the action before cdk deploy, with a message that says what to do', () => {
     const cwd = deployFolder('drift-found');
     const env = {
-      IMAGE_TAG: '1.4.0-0a1b2c3',
+      ...PUSHED,
       DRIFT_ROLE_ARN: ROLE,
       DRIFT: 'drifted',
       DRIFT_REPORT: driftReport(
@@ -393,7 +396,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
   test('the weights ECS moved in the production rule are let through, and the deploy goes on', () => {
     const cwd = deployFolder('drift-weights');
     const report = driftReport(['Modified Resources', RULE, ...WEIGHTS], 1);
-    const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, DRIFT: 'drifted', DRIFT_REPORT: report };
+    const env = { ...PUSHED, DRIFT_ROLE_ARN: ROLE, DRIFT: 'drifted', DRIFT_REPORT: report };
     const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED), exportedOf(spec));
     assert.equal(run.status, 0, run.stderr);
     assert.match(
@@ -434,7 +437,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
       ],
       2,
     );
-    const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, DRIFT: 'drifted', DRIFT_REPORT: report };
+    const env = { ...PUSHED, DRIFT_ROLE_ARN: ROLE, DRIFT: 'drifted', DRIFT_REPORT: report };
     const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED), exportedOf(spec));
     assert.equal(run.status, 0, run.stderr);
     assert.match(
@@ -514,7 +517,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
   for (const [name, report] of Object.entries(STOPPING)) {
     test(`drift stops the deploy: ${name}`, () => {
       const cwd = deployFolder('drift-stops');
-      const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, DRIFT: 'drifted', DRIFT_REPORT: report };
+      const env = { ...PUSHED, DRIFT_ROLE_ARN: ROLE, DRIFT: 'drifted', DRIFT_REPORT: report };
       const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED));
       assert.notEqual(run.status, 0);
       assert.match(run.stderr, new RegExp(`DRIFT CHECK FAILED for ${NETWORK} ${SERVICE}`));
@@ -524,7 +527,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
 
   test('a drift check that cannot run stops the deploy too', () => {
     const cwd = deployFolder('drift-denied');
-    const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, DRIFT: 'denied' };
+    const env = { ...PUSHED, DRIFT_ROLE_ARN: ROLE, DRIFT: 'denied' };
     const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED));
     assert.notEqual(run.status, 0);
     assert.match(run.stderr, /DRIFT CHECK FAILED/);
@@ -534,7 +537,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
   test("the pipeline's first run, before the stacks exist, deploys without a drift check to make", () => {
     const cwd = deployFolder('drift-first');
     const stacks = { [PRODUCTION_SERVICE]: 'CREATE_COMPLETE' };
-    const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, STACKS: JSON.stringify(stacks) };
+    const env = { ...PUSHED, DRIFT_ROLE_ARN: ROLE, STACKS: JSON.stringify(stacks) };
     const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED), exportedOf(spec));
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /not deployed yet, so nothing can have drifted/);
@@ -555,7 +558,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
     test(`the service stack left by ${name} does not block the deploy; the network is still checked`, () => {
       const cwd = deployFolder('drift-not-deployed');
       const stacks = { ...DEPLOYED, [SERVICE]: status };
-      const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, STACKS: JSON.stringify(stacks) };
+      const env = { ...PUSHED, DRIFT_ROLE_ARN: ROLE, STACKS: JSON.stringify(stacks) };
       const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED), exportedOf(spec));
       assert.equal(run.status, 0, run.stderr);
       assert.match(run.stdout, new RegExp(`${SERVICE}: ${status}, `));
@@ -571,7 +574,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
       [NETWORK]: 'ROLLBACK_COMPLETE',
       [SERVICE]: 'ROLLBACK_COMPLETE',
     };
-    const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, STACKS: JSON.stringify(stacks) };
+    const env = { ...PUSHED, DRIFT_ROLE_ARN: ROLE, STACKS: JSON.stringify(stacks) };
     const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED), exportedOf(spec));
     assert.equal(run.status, 0, run.stderr);
     assert.throws(() => readFileSync(join(cwd, 'drift-args.json')), 'no cdk drift');
@@ -590,7 +593,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
     test(`a service stack in ${status} stops the deploy, saying why`, () => {
       const cwd = deployFolder('drift-status-stops');
       const stacks = { ...DEPLOYED, [SERVICE]: status };
-      const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, STACKS: JSON.stringify(stacks) };
+      const env = { ...PUSHED, DRIFT_ROLE_ARN: ROLE, STACKS: JSON.stringify(stacks) };
       const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED));
       assert.notEqual(run.status, 0);
       assert.match(run.stderr, new RegExp(`DRIFT CHECK FAILED for ${NETWORK} ${SERVICE}`));
@@ -639,7 +642,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
 
   test('a commit that changes the production listener rule stops before cdk deploy, which would reset the weights', () => {
     const cwd = deployFolder('rule-change');
-    const env = { IMAGE_TAG: '1.4.0-0a1b2c3', DRIFT_ROLE_ARN: ROLE, RULE_CHANGE: '1' };
+    const env = { ...PUSHED, DRIFT_ROLE_ARN: ROLE, RULE_CHANGE: '1' };
     const run = bash(phase(spec, 'build'), cwd, env, npxStub(STAGED));
     assert.notEqual(run.status, 0);
     assert.match(run.stderr, /the production listener rule changes: LoadBalancerProductionRule1971DB67 WILL_UPDATE/);
@@ -649,7 +652,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
 
   test('without DRIFT_ROLE_ARN it stops before any cdk command', () => {
     const cwd = deployFolder('drift-no-role');
-    const run = bash(phase(spec, 'build'), cwd, { IMAGE_TAG: '1.4.0-0a1b2c3' }, npxStub(STAGED));
+    const run = bash(phase(spec, 'build'), cwd, PUSHED, npxStub(STAGED));
     assert.notEqual(run.status, 0);
     assert.match(run.stderr, /DRIFT_ROLE_ARN is not set/);
     assert.throws(() => readFileSync(join(cwd, 'drift-args.json')));
@@ -712,6 +715,12 @@ if (args[1] === 'put-image') {
   if (digest === undefined || arg('--image-manifest-media-type') === undefined) { console.error('InvalidParameterException'); process.exit(254); }
   s.tags[tag] = digest; save(s); process.exit(0);
 }
+if (args[1] === 'describe-image-scan-findings') {
+  // A finished basic scan of the pushed digest; SCAN_SEVERITY adds one finding of that severity.
+  const findings = process.env.SCAN_SEVERITY ? [{ name: 'CVE-2025-6020', severity: process.env.SCAN_SEVERITY, attributes: [{ key: 'package_name', value: 'pam' }] }] : [];
+  console.log(JSON.stringify({ imageId: { imageDigest: arg('--image-id').replace('imageDigest=', '') }, imageScanStatus: { status: 'COMPLETE' }, imageScanFindings: { findings } }));
+  process.exit(0);
+}
 console.error('unexpected aws call'); process.exit(2);`,
     );
     stub(
@@ -748,18 +757,25 @@ console.error('unexpected docker call'); process.exit(2);`,
     const cwd = folder(`checkout-${version}`);
     writeFileSync(join(cwd, 'package.json'), JSON.stringify({ name: IDENTITY.slug, version }));
     writeFileSync(join(cwd, 'Dockerfile'), 'FROM scratch\n');
-    mkdirSync(join(cwd, 'infra/lib/pipeline'), { recursive: true });
-    copyFileSync(join(ROOT, 'infra/lib/pipeline/build-image.sh'), join(cwd, 'infra/lib/pipeline/build-image.sh'));
+    for (const file of [
+      'infra/lib/pipeline/build-image.sh',
+      'infra/lib/pipeline/steps/image-scan-gate.ts',
+      'tools/allow-list.ts',
+      'tools/root.ts',
+    ]) {
+      mkdirSync(dirname(join(cwd, file)), { recursive: true });
+      copyFileSync(join(ROOT, file), join(cwd, file));
+    }
     return cwd;
   }
 
-  function build(cwd: string, commit: string): Run & { calls: string[] } {
+  function build(cwd: string, commit: string, env: Record<string, string> = {}): Run & { calls: string[] } {
     const calls = join(cwd, 'calls.log');
     writeFileSync(calls, '');
     const run = bash(
       phase(spec, 'build'),
       cwd,
-      { REPOSITORY_URI, COMMIT_ID: commit, ECR: ecr, CALLS: calls },
+      { REPOSITORY_URI, COMMIT_ID: commit, ECR: ecr, CALLS: calls, ...env },
       bin,
       exportedOf(spec),
     );
@@ -833,6 +849,23 @@ console.error('unexpected docker call'); process.exit(2);`,
     assert.equal(run.exported.IMAGE_TAG, '1.5.0-fedcba9');
   });
 
+  test('after the push, the scan gate reads the scan of the pushed digest, and a HIGH finding fails the Build', () => {
+    const clean = build(checkout('1.5.0'), SECOND);
+    assert.equal(clean.status, 0, clean.stderr + clean.stdout);
+    const digest = tags()['1.5.0-fedcba9'];
+    assert.ok(
+      clean.calls.includes(
+        `aws ecr describe-image-scan-findings --repository-name ${IDENTITY.slug} --image-id imageDigest=${digest} --output json`,
+      ),
+      clean.calls.join('\n'),
+    );
+    const high = build(checkout('1.5.0'), SECOND, { SCAN_SEVERITY: 'HIGH' });
+    assert.equal(high.status, 1);
+    assert.match(high.stdout, /HIGH pam CVE-2025-6020 \(blocking\)/);
+    const medium = build(checkout('1.5.0'), SECOND, { SCAN_SEVERITY: 'MEDIUM' });
+    assert.equal(medium.status, 0, medium.stderr + medium.stdout);
+  });
+
   test('a COMMIT_ID that is not a SHA, or a version that is not semver, fails before anything is pushed', () => {
     const badCommit = build(checkout('1.4.0'), 'main');
     assert.notEqual(badCommit.status, 0);
@@ -860,6 +893,7 @@ suite("CodeBuild's own image runs the scripts on the Node.js package.json asks f
       managed.map(({ id, image }) => [id.replace(/[0-9A-F]{8}$/, ''), image]),
       [
         ['BuildImage', 'aws/codebuild/amazonlinux-aarch64-standard:3.0'],
+        ['VerifySignature', 'aws/codebuild/standard:7.0'],
         ['TagDeployed', 'aws/codebuild/standard:7.0'],
       ],
     );

@@ -5,6 +5,7 @@ import cdkJson from '../../cdk.json' with { type: 'json' };
 import { environmentStackName, sharedStackName } from '../../infra/lib/names.ts';
 import { IDENTITY } from '../../src/identity.ts';
 import { PipelineStack, type PipelineStackProps } from '../../infra/lib/pipeline-stack.ts';
+import { ImageSigning } from '../../infra/lib/registry/image-signing.ts';
 
 export const CONNECTION_ARN =
   'arn:aws:codeconnections:eu-west-1:123456789012:connection/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
@@ -26,6 +27,7 @@ export function buildPipeline(
   const env = region === null ? {} : { env: { region } };
   const registry = new Stack(app, sharedStackName('Registry'), env);
   const repository = new ecr.Repository(registry, 'Repository');
+  const signing = new ImageSigning(registry, 'Signing', { repository });
   // A template needs one resource: a wait condition handle is the smallest there is.
   const stackOf = (name: string, where: { env?: { region: string } } = env) => {
     const stack = new Stack(app, name, where);
@@ -57,6 +59,7 @@ export function buildPipeline(
     ...env,
     repository,
     registryStack: registry,
+    signing,
     environments,
     connectionArn: CONNECTION_ARN,
     owner: 'octo-org',

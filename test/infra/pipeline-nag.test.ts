@@ -81,6 +81,8 @@ suite('cdk-nag AwsSolutions on the pipeline stack', () => {
       UnitTest: nodeImageProject('UnitTest'),
       StaticAnalysis: nodeImageProject('StaticAnalysis'),
       BuildImage: [defaultLogGroup('BuildImage'), ...read, ...write, 'AwsSolutions-IAM5[Resource::*]'],
+      // The registry login and Signer's revocation check have no resource-level permissions.
+      VerifySignature: [defaultLogGroup('VerifySignature'), ...read, 'AwsSolutions-IAM5[Resource::*]'],
       Smoke: nodeImageProject('Smoke'),
       // The CodeBuild image (for the AWS CLI): no CB5 finding, which is about images from outside ECR and CodeBuild.
       TagDeployed: [defaultLogGroup('TagDeployed'), ...read],

@@ -144,10 +144,11 @@ suite('Test stage', () => {
     assert.notEqual(projectOf(staticAnalysis!), projectOf(unitTest!));
   });
 
-  test('StaticAnalysis runs lint, typecheck, cdk synth (with cdk-nag) and a high-severity audit of production dependencies', () => {
+  test('StaticAnalysis runs secrets detection, lint, typecheck, cdk synth (with cdk-nag) and a high-severity audit of production dependencies', () => {
     const commands = commandsOf(buildSpecOf(template, projectOf(staticAnalysis!)));
     assert.deepEqual(commands, [
       'npm ci --no-audit --no-fund',
+      'npm run scan',
       'npm run lint',
       'npm run typecheck',
       `npx cdk synth --quiet -c connectionArn=${CONNECTION_ARN} -c githubOwner=octo-org`,
@@ -255,35 +256,59 @@ suite('Build stage', () => {
       assert.equal(role, role === tagDeployed ? tagDeployed : roleOfProject(buildProject));
       assert.deepEqual(resources.map(registryValue), [repositoryArn]);
     }
-    // docker login is the one ECR call with no resource-level permission.
+    // The registry login (Build's docker login, the signature check's notation login) is the one ECR call with no
+    // resource-level permission.
     const wildcardEcr = grants().filter(
       ({ action, resources }) => action.startsWith('ecr:') && resources.includes('*'),
     );
     assert.deepEqual(
       wildcardEcr.map(({ action }) => action),
-      ['ecr:GetAuthorizationToken'],
+      ['ecr:GetAuthorizationToken', 'ecr:GetAuthorizationToken'],
     );
   });
 });
 
 suite('Deploy and Smoke stages', () => {
   for (const environment of ['Staging', 'Production'] as const) {
-    const [deploy] = stage(template, `Deploy-${environment}`).Actions;
+    const [verify, deploy] = stage(template, `Deploy-${environment}`).Actions;
     const [smoke] = stage(template, `Smoke-${environment}`).Actions;
 
-    test(`Deploy-${environment} runs cdk deploy of the ${environment.toLowerCase()} stacks with the tag Build pushed`, () => {
+    test(`Deploy-${environment} runs cdk deploy of the ${environment.toLowerCase()} stacks with the digest Build pushed`, () => {
       assert.equal(deploy!.ActionTypeId.Provider, 'CodeBuild');
-      assert.deepEqual(actionEnvironment(deploy!), { IMAGE_TAG: '#{Build.IMAGE_TAG}' });
+      assert.deepEqual(actionEnvironment(deploy!), {
+        IMAGE_TAG: '#{Build.IMAGE_TAG}',
+        IMAGE_DIGEST: '#{Build.IMAGE_DIGEST}',
+      });
       const spec = buildSpecOf(template, projectOf(deploy!));
       const cdkDeploy = spec.phases.build!.commands.find((command) => command.startsWith('npx cdk deploy'));
       assert.equal(
         cdkDeploy,
         `npx cdk deploy ${environmentStackName(environment, 'Network')} ${environmentStackName(environment, 'Service')} ` +
           `--exclusively -c connectionArn=${CONNECTION_ARN} -c githubOwner=octo-org ` +
-          '-c "imageTag=$IMAGE_TAG" --require-approval never --progress events --outputs-file cdk-outputs.json',
+          '-c "imageTag=$IMAGE_TAG" -c "imageDigest=$IMAGE_DIGEST" --require-approval never --progress events ' +
+          '--outputs-file cdk-outputs.json',
       );
       assert.deepEqual(spec.env?.['exported-variables'], ['SERVICE_URL']);
       assert.equal(deploy!.Namespace, `Deploy${environment}`);
+    });
+
+    test(`Deploy-${environment} first verifies the signature of the digest Build pushed; the deploys wait for it`, () => {
+      assert.equal(verify!.Name, 'VerifySignature');
+      assert.equal(verify!.RunOrder, 1);
+      assert.equal(deploy!.RunOrder, 2);
+      assert.deepEqual(actionEnvironment(verify!), { IMAGE_DIGEST: '#{Build.IMAGE_DIGEST}' });
+      const spec = buildSpecOf(template, projectOf(verify!));
+      assert.deepEqual(spec.phases.build!.commands.at(-1), 'bash infra/lib/pipeline/steps/verify-signature.sh');
+      assert.match(spec.phases.install!.commands.join('\n'), /dpkg -i .*aws-signer-notation-cli/);
+      const { Environment } = projectProperties(template, projectOf(verify!)) as {
+        Environment: { EnvironmentVariables: { Name: string }[] };
+      };
+      assert.deepEqual(
+        Environment.EnvironmentVariables.map(({ Name }) => Name).filter(
+          (name) => name !== 'CODEBUILD_CONFIG_AUTO_DISCOVER',
+        ),
+        ['REPOSITORY_URI', 'SIGNING_PROFILE_ARN'],
+      );
     });
 
     test(`Smoke-${environment} runs npm run smoke against the URL Deploy-${environment} exported`, () => {
@@ -324,7 +349,8 @@ suite('Deploy and Smoke stages', () => {
     const assumers = grants().filter(
       ({ action, resources }) => action === 'sts:AssumeRole' && JSON.stringify(resources).includes('cdk-'),
     );
-    const roleOf = (name: string) => roleOfProject(projectOf(stage(template, name).Actions[0]!));
+    const roleOf = (name: string) =>
+      roleOfProject(projectOf(stage(template, name).Actions.find((action) => action.Name !== 'VerifySignature')!));
     const registryRole = roleOfProject(projectOf(stage(template, 'UpdatePipeline').Actions[1]!));
     const deployRoles = [...['UpdatePipeline', 'Deploy-Staging', 'Deploy-Production'].map(roleOf), registryRole];
     // One grant of deploy and file-publishing per project, and one of lookup per drift-checking project.
@@ -346,14 +372,14 @@ suite('Deploy and Smoke stages', () => {
 
   for (const environment of ['Staging', 'Production']) {
     test(`Deploy-${environment} checks its stacks for drift, as the lookup role, before cdk deploy`, () => {
-      const project = projectOf(stage(template, `Deploy-${environment}`).Actions[0]!);
+      const project = projectOf(stage(template, `Deploy-${environment}`).Actions[1]!);
       const commands = buildSpecOf(template, project).phases.build!.commands;
       const drift = commands.findIndex((command) => command.startsWith('bash infra/lib/pipeline/drift-check.sh'));
       assert.equal(
         commands[drift],
         `bash infra/lib/pipeline/drift-check.sh ${environmentStackName(environment, 'Network')} ` +
           `${environmentStackName(environment, 'Service')} -- -c connectionArn=${CONNECTION_ARN} ` +
-          '-c githubOwner=octo-org -c "imageTag=$IMAGE_TAG"',
+          '-c githubOwner=octo-org -c "imageTag=$IMAGE_TAG" -c "imageDigest=$IMAGE_DIGEST"',
       );
       const deploy = commands.findIndex((command) => command.startsWith('npx cdk deploy'));
       // Then the stop on a production listener rule change, also before cdk deploy.
@@ -361,7 +387,7 @@ suite('Deploy and Smoke stages', () => {
       assert.equal(
         commands[rule],
         `bash infra/lib/pipeline/rule-change-check.sh ${environmentStackName(environment, 'Service')} -- ` +
-          `-c connectionArn=${CONNECTION_ARN} -c githubOwner=octo-org -c "imageTag=$IMAGE_TAG"`,
+          `-c connectionArn=${CONNECTION_ARN} -c githubOwner=octo-org -c "imageTag=$IMAGE_TAG" -c "imageDigest=$IMAGE_DIGEST"`,
       );
       assert.ok(drift < rule && rule < deploy);
       const variables = (projectProperties(template, project).Environment as { EnvironmentVariables: unknown[] })
@@ -431,7 +457,7 @@ suite('safety: encryption, logs, timeouts, notifications', () => {
 
   test('every CodeBuild project has the KMS key, a timeout and its own encrypted log group, kept a year', () => {
     const projects = resourcesOfType(template, 'AWS::CodeBuild::Project');
-    assert.equal(projects.length, 9);
+    assert.equal(projects.length, 10);
     const logGroups = new Map(
       resourcesOfType(template, 'AWS::Logs::LogGroup').map(([id, group]) => [id, group.Properties!]),
     );
@@ -450,7 +476,7 @@ suite('safety: encryption, logs, timeouts, notifications', () => {
     const groups = Object.entries(template.toJSON().Resources as Record<string, Record<string, unknown>>).filter(
       ([, resource]) => resource.Type === 'AWS::Logs::LogGroup',
     );
-    assert.equal(groups.length, 9);
+    assert.equal(groups.length, 10);
     for (const [id, group] of groups) {
       assert.deepEqual([group.DeletionPolicy, group.UpdateReplacePolicy], ['Retain', 'Retain'], id);
     }
@@ -512,7 +538,7 @@ suite('props', () => {
       stages(custom).map(({ Name }) => Name),
       [...ALL_STAGES.slice(0, 4), 'Deploy-Qa', 'Smoke-Qa', 'Approve-Live', 'Deploy-Live', 'Smoke-Live'],
     );
-    const deploy = commandsOf(buildSpecOf(custom, projectOf(stage(custom, 'Deploy-Live').Actions[0]!)));
+    const deploy = commandsOf(buildSpecOf(custom, projectOf(stage(custom, 'Deploy-Live').Actions[1]!)));
     assert.ok(
       deploy.some((command) =>
         command.startsWith(
@@ -564,7 +590,7 @@ suite('props', () => {
         'Smoke-Production-Wave2',
       ],
     );
-    assert.deepEqual(summary('Deploy-Production-Wave1'), ['Deploy@1', 'Deploy-EuCentral1@1']);
+    assert.deepEqual(summary('Deploy-Production-Wave1'), ['VerifySignature@1', 'Deploy@2', 'Deploy-EuCentral1@2']);
     assert.deepEqual(summary('Smoke-Production-Wave1'), ['Smoke@1', 'Smoke-EuCentral1@1', 'Bake@2']);
     assert.deepEqual(summary('Smoke-Production-Wave2'), ['Smoke-UsEast1@1', 'TagDeployed@2']);
     // The bake waits, then smoke-tests every region of its wave again.
@@ -578,14 +604,14 @@ suite('props', () => {
       'for url in $SERVICE_URLS; do npm run smoke -- "$url"; done',
     ]);
     // Each region's deploy is a project of its own, which reads its stacks in its region.
-    const central = stage(waved, 'Deploy-Production-Wave1').Actions[1]!;
+    const central = stage(waved, 'Deploy-Production-Wave1').Actions[2]!;
     const variables = (
       projectProperties(waved, projectOf(central)).Environment as {
         EnvironmentVariables: { Name: string; Value: unknown }[];
       }
     ).EnvironmentVariables;
     assert.deepEqual(variables.find(({ Name }) => Name === 'DRIFT_REGION')?.Value, 'eu-central-1');
-    assert.notEqual(projectOf(central), projectOf(stage(waved, 'Deploy-Production-Wave1').Actions[0]!));
+    assert.notEqual(projectOf(central), projectOf(stage(waved, 'Deploy-Production-Wave1').Actions[1]!));
   });
 
   test('with no environments there is nothing to deploy: it throws', () => {
@@ -607,6 +633,10 @@ suite('props', () => {
       /give it or notificationTopic, not both/,
     );
     assert.throws(() => buildPipeline({ cdkContext: { imageTag: '1.0.0' } }), /cdkContext must not set imageTag/);
+    assert.throws(
+      () => buildPipeline({ cdkContext: { imageDigest: `sha256:${'0'.repeat(64)}` } }),
+      /cdkContext must not set imageDigest/,
+    );
   });
 
   test('a connection ARN of the older codestar-connections form is accepted, and needs no second grant', () => {

@@ -93,6 +93,21 @@ const INVALID_SERVICES: [string, ServiceSettings, RegExp][] = [
   ],
   ['an image tag ECR would refuse', { imageTag: 'v 1' }, /imageTag "v 1" is not a valid image tag/],
   ['an empty image tag', { imageTag: '' }, /imageTag "" is not a valid image tag/],
+  [
+    'an image digest that is only hex',
+    { imageDigest: 'a'.repeat(64) },
+    /imageDigest "a{64}" is not an image digest: expected sha256:<64 hex digits>/,
+  ],
+  [
+    'an image digest one digit short',
+    { imageDigest: `sha256:${'a'.repeat(63)}` },
+    /imageDigest "sha256:a{63}" is not an image digest/,
+  ],
+  [
+    'an image digest in capitals',
+    { imageDigest: `sha256:${'A'.repeat(64)}` },
+    /imageDigest "sha256:A{64}" is not an image digest/,
+  ],
   ['an upper-case environment name', { environmentName: 'Staging' }, /environmentName "Staging" must be lower-case/],
   ['a log level the app rejects', { logLevel: 'verbose' as never }, /logLevel "verbose" is not one of fatal, error/],
   ['a CPU target of 100 %', { cpuTargetPercent: 100 }, /cpuTargetPercent must be between 0 and 100, got 100/],

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, type CfnResource } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { deployedTagPrefix } from '../../infra/lib/pipeline/tag-deployed.ts';
 import { ROOT } from '../../tools/root.ts';
@@ -134,4 +134,34 @@ test('replicas in the same account need no repository policy; the creation templ
   const creation = onlyResource(sameAccount, 'AWS::ECR::RepositoryCreationTemplate').Properties!;
   assert.equal(creation.RepositoryPolicy, undefined);
   assert.equal(creation.Prefix, 'images');
+});
+
+test('ECR signs every image pushed to the repository with an AWS Signer profile for Notation', () => {
+  template.hasResourceProperties('AWS::Signer::SigningProfile', {
+    PlatformId: 'Notation-OCI-SHA384-ECDSA',
+    SignatureValidityPeriod: { Type: 'DAYS', Value: 730 },
+  });
+  const repositoryRef = { Ref: registry.getLogicalId(registry.repository.node.defaultChild as CfnResource) };
+  const profileArn = {
+    'Fn::GetAtt': [
+      registry.getLogicalId(registry.signing.profile.node.defaultChild as CfnResource),
+      'ProfileVersionArn',
+    ],
+  };
+  const rules = onlyResource(template, 'AWS::ECR::SigningConfiguration').Properties!.Rules as {
+    SigningProfileArn: unknown;
+    RepositoryFilters: unknown[];
+  }[];
+  assert.equal(rules.length, 1);
+  assert.deepEqual(rules[0]!.RepositoryFilters, [{ Filter: repositoryRef, FilterType: 'WILDCARD_MATCH' }]);
+  assert.match(JSON.stringify(rules[0]!.SigningProfileArn), new RegExp(JSON.stringify(profileArn['Fn::GetAtt'][0])));
+  template.hasOutput('SigningProfileArn', {});
+});
+
+test('the registry scans the repository on push (basic scanning), which the Build stage waits for', () => {
+  const repositoryRef = { Ref: registry.getLogicalId(registry.repository.node.defaultChild as CfnResource) };
+  template.hasResourceProperties('AWS::ECR::RegistryScanningConfiguration', {
+    ScanType: 'BASIC',
+    Rules: [{ ScanFrequency: 'SCAN_ON_PUSH', RepositoryFilters: [{ Filter: repositoryRef, FilterType: 'WILDCARD' }] }],
+  });
 });

@@ -11,14 +11,23 @@ const FIXTURES = join(ROOT, 'test/scripts/fixtures/npm-audit');
 const HIGH = 'GHSA-8r8j-xvfj-36f9';
 const TODAY = '2026-12-06';
 
-/** Runs scripts/audit.ts on a recorded output, with the given allow list. */
+/** The environment of a developer's machine: neither GitHub Actions nor CodeBuild, whatever runs these tests. */
+const LOCAL = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) => name !== 'GITHUB_ACTIONS' && name !== 'CODEBUILD_BUILD_ID'),
+);
+
+/** Runs scripts/audit.ts on a recorded output, with the given allow list, in a local environment plus `env`. */
 function audit(fixture: string, allow: readonly unknown[], ...args: string[]) {
+  return auditIn({}, fixture, allow, ...args);
+}
+
+function auditIn(env: NodeJS.ProcessEnv, fixture: string, allow: readonly unknown[], ...args: string[]) {
   const allowlist = join(mkdtempSync(join(tmpdir(), 'audit-')), 'allow.json');
   writeFileSync(allowlist, JSON.stringify(allow));
   const result = spawnSync(
     process.execPath,
     ['scripts/audit.ts', '--input', join(FIXTURES, fixture), '--allowlist', allowlist, '--today', TODAY, ...args],
-    { cwd: ROOT, encoding: 'utf8' },
+    { cwd: ROOT, encoding: 'utf8', env: { ...LOCAL, ...env } },
   );
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -88,6 +97,14 @@ suite('an audit endpoint that does not answer', () => {
       assert.equal(run.status, 1);
       assert.match(run.stderr, /audit endpoint unreachable \(.+\): the audit cannot pass without an answer/);
     });
+
+    for (const ci of [{ GITHUB_ACTIONS: 'true' }, { CODEBUILD_BUILD_ID: 'project:0b7a5c1e' }]) {
+      test(`${fixture}: on ${Object.keys(ci)[0]!} CI, even without the flag, it fails`, () => {
+        const run = auditIn(ci, fixture, []);
+        assert.equal(run.status, 1);
+        assert.match(run.stderr, /audit endpoint unreachable \(.+\): the audit cannot pass without an answer/);
+      });
+    }
   }
 
   test('anything else it cannot read fails rather than passes', () => {

@@ -201,6 +201,11 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, readonly string[]>> = {
     'ec2:DetachInternetGateway',
     'ec2:DescribeInternetGateways',
   ],
+  'AWS::ECR::RegistryScanningConfiguration': [
+    'ecr:PutRegistryScanningConfiguration',
+    'ecr:GetRegistryScanningConfiguration',
+    'ecr:DescribeRegistry',
+  ],
   'AWS::ECR::ReplicationConfiguration': [
     'ecr:PutReplicationConfiguration',
     'ecr:DescribeRegistry',
@@ -232,6 +237,12 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, readonly string[]>> = {
     'ecr:DeleteRepositoryCreationTemplate',
     'ecr:DescribeRepositoryCreationTemplates',
     'iam:CreateServiceLinkedRole',
+  ],
+  'AWS::ECR::SigningConfiguration': [
+    'ecr:PutSigningConfiguration',
+    'ecr:GetSigningConfiguration',
+    'ecr:DeleteSigningConfiguration',
+    'signer:GetSigningProfile',
   ],
   'AWS::ECS::Cluster': [
     'ecs:CreateCluster',
@@ -408,6 +419,15 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, readonly string[]>> = {
     's3:GetBucketPolicy',
   ],
   'AWS::S3::BucketPolicy': ['s3:PutBucketPolicy', 's3:GetBucketPolicy', 's3:DeleteBucketPolicy'],
+  'AWS::Signer::SigningProfile': [
+    'signer:PutSigningProfile',
+    'signer:GetSigningProfile',
+    'signer:CancelSigningProfile',
+    'signer:ListSigningProfiles',
+    'signer:TagResource',
+    'signer:UntagResource',
+    'signer:ListTagsForResource',
+  ],
   'AWS::SNS::Topic': [
     'sns:CreateTopic',
     'sns:DeleteTopic',

@@ -7,7 +7,8 @@
 # commit that carries that version (the release-please merge), and a rerun of the
 # same commit reuses the image it pushed before instead of failing.
 # Writes image.json and sbom.cdx.json (the Build stage's output artifact): the image's record and the
-# CycloneDX SBOM of its production dependencies, which the Dockerfile's build stage generates into /app.
+# CycloneDX SBOM of the whole image (npm production dependencies, Debian packages, the Node.js binary), which the
+# Dockerfile's runtime stage writes into /app (tools/image-sbom.ts).
 #
 # Needs: REPOSITORY_URI (<account>.dkr.ecr.<region>.amazonaws.com/<name>), COMMIT_ID (the full SHA),
 # and on PATH: node, docker, aws.

@@ -90,12 +90,16 @@ export function selfUpdateSpec(pipelineStackName: string, contextArgs: string): 
   });
 }
 
-/** Lint, typecheck, `cdk synth` (cdk-nag runs inside it) and the audit policy over production dependencies. */
+/**
+ * Secrets detection, lint (with its security rules), typecheck, `cdk synth` (cdk-nag runs inside it) and the audit
+ * policy over production dependencies.
+ */
 export function staticAnalysisSpec(contextArgs: string): BuildSpecObject {
   return spec({
     phases: {
       install: [NPM_CI],
       build: [
+        'npm run scan',
         'npm run lint',
         'npm run typecheck',
         line('npx cdk synth --quiet', contextArgs),
@@ -136,7 +140,10 @@ export function unitTestSpec(reportGroups: ReportGroupArns): BuildSpecObject {
 /** Variables the Build action exports, for the deploy actions (`#{Build.IMAGE_TAG}`). */
 export const IMAGE_VARIABLES = ['IMAGE_TAG', 'IMAGE_DIGEST', 'VERSION'] as const;
 
-/** Builds and pushes the image (see build-image.sh), exports its tag and digest, and keeps its SBOM beside them. */
+/**
+ * Builds and pushes the image (see build-image.sh), exports its tag and digest, keeps its SBOM beside them, then
+ * waits for ECR's scan of that digest and stops on a CRITICAL or HIGH finding (steps/image-scan-gate.ts).
+ */
 export function buildImageSpec(): BuildSpecObject {
   return spec({
     phases: {
@@ -145,6 +152,7 @@ export function buildImageSpec(): BuildSpecObject {
         `IMAGE_TAG=$(node -p "require('./image.json').imageTag")`,
         `IMAGE_DIGEST=$(node -p "require('./image.json').imageDigest")`,
         `VERSION=$(node -p "require('./image.json').versionTag")`,
+        'node infra/lib/pipeline/steps/image-scan-gate.ts --repository "${REPOSITORY_URI#*/}" --digest "$IMAGE_DIGEST"',
       ],
     },
     exportedVariables: IMAGE_VARIABLES,
@@ -175,10 +183,13 @@ export function serviceUrlCommand(serviceStackName: string): string {
   return `SERVICE_URL=$(node -e ${shellQuote(script)})`;
 }
 
+/** The image Build pushed, by digest, the tag as its label: every cdk command of a deploy synthesises with it. */
+const IMAGE_CONTEXT = '-c "imageTag=$IMAGE_TAG" -c "imageDigest=$IMAGE_DIGEST"';
+
 /**
  * A drift check of the environment's stacks (drift-check.sh), a stop on a change to the production listener rule
  * (rule-change-check.sh), then
- * `cdk deploy` of one environment with exactly the image tag the Build stage pushed.
+ * `cdk deploy` of one environment with exactly the image digest the Build stage pushed.
  * CloudFormation waits for the ECS deployment (canary, bake time, alarm rollback) to
  * finish, so this action ends when the new tasks take all the traffic, or fails when
  * ECS rolled back.
@@ -190,30 +201,32 @@ export function deploySpec(options: DeploySpecOptions): BuildSpecObject {
       build: [
         // No apostrophe in these messages: bash reads one inside "${...}" as an opening quote.
         ': "${IMAGE_TAG:?IMAGE_TAG is not set: the deploy action passes the tag from the Build stage}"',
+        ': "${IMAGE_DIGEST:?IMAGE_DIGEST is not set: the deploy action passes the digest from the Build stage}"',
         line(
           'bash infra/lib/pipeline/drift-check.sh',
           ...options.stacks.map(shellQuote),
           '--',
           options.contextArgs,
-          '-c "imageTag=$IMAGE_TAG"',
+          IMAGE_CONTEXT,
         ),
         line(
           'bash infra/lib/pipeline/rule-change-check.sh',
           shellQuote(options.serviceStackName),
           '--',
           options.contextArgs,
-          '-c "imageTag=$IMAGE_TAG"',
+          IMAGE_CONTEXT,
         ),
         line(
           'npx cdk deploy',
           ...options.stacks.map(shellQuote),
           '--exclusively',
           options.contextArgs,
-          '-c "imageTag=$IMAGE_TAG" --require-approval never --progress events',
+          IMAGE_CONTEXT,
+          '--require-approval never --progress events',
           `--outputs-file ${OUTPUTS_FILE}`,
         ),
         serviceUrlCommand(options.serviceStackName),
-        'echo "deployed image tag $IMAGE_TAG; the service answers at $SERVICE_URL"',
+        'echo "deployed image $IMAGE_DIGEST (tag $IMAGE_TAG); the service answers at $SERVICE_URL"',
       ],
     },
     exportedVariables: ['SERVICE_URL'],

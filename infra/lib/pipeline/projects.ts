@@ -15,9 +15,10 @@ import { withNodeRuntime, type BuildSpecObject } from './buildspecs.ts';
 
 /**
  * Docker's official Node 24 Debian image, from its ECR Public mirror (no Docker Hub pull limits):
- * Debian's `chromium` package installs there, as .ci/run and the GitHub workflow install it.
+ * Debian's `chromium` package installs there, as .ci/run and the GitHub workflow install it. A fixed release, the
+ * one the `node` devDependency pins (test/workflows.test.ts holds them together), not the moving `24-bookworm`.
  */
-export const NODE_BUILD_IMAGE = 'public.ecr.aws/docker/library/node:24-bookworm';
+export const NODE_BUILD_IMAGE = 'public.ecr.aws/docker/library/node:24.21.0-bookworm';
 
 /**
  * The CodeBuild-managed image that builds the container image on each architecture (Docker builds for its host).

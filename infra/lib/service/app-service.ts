@@ -31,6 +31,8 @@ export interface CanarySettings {
 export interface AppServiceProps {
   readonly vpc: ec2.IVpc;
   readonly image: ecs.ContainerImage;
+  /** The tag the image was pushed under, as a label for people, when the image is named by digest. */
+  readonly imageTag: string;
   /** Path prefix of the runtime configuration in SSM Parameter Store, e.g. /<slug>/staging (infra/lib/names.ts). */
   readonly parameterPath: string;
   /** Runtime configuration: one SSM parameter each, injected as an environment variable when a task starts. */
@@ -122,7 +124,10 @@ export class AppService extends Construct {
       secrets,
       // Tasks read the parameters only when they start. A change of value changes this label, hence the task
       // definition, so the change rolls out as a deployment, through the canary, like a new image.
-      dockerLabels: { [`${IDENTITY.slug}.runtime-config`]: configDigest(props.runtimeConfig) },
+      dockerLabels: {
+        [`${IDENTITY.slug}.runtime-config`]: configDigest(props.runtimeConfig),
+        [`${IDENTITY.slug}.image-tag`]: props.imageTag,
+      },
       user: IMAGE_CONTRACT.user,
       readonlyRootFilesystem: true,
       linuxParameters,

@@ -6,6 +6,7 @@
  */
 import { TIME_PATTERN } from '../../mirror.ts';
 
+// eslint-disable-next-line security/detect-non-literal-regexp -- the schema's own constant pattern, not input
 const TIME = new RegExp(TIME_PATTERN);
 
 function element<T extends HTMLElement>(root: Document, id: string, type: new () => T): T {
