@@ -4,7 +4,7 @@
  * (Swagger UI's "Try it out", the mirror page, test/**\/e2e) against that URL instead of the app in process: the
  * same files as `npm test`, with ACCEPTANCE_BASE_URL set (test/helpers/target.ts). Tests that only make sense in
  * process say so and are skipped. Writes JUnit (default reports/acceptance.xml) beside the spec output; the exit
- * code is node:test's (0 when all passed, 1 when one failed), or 2 on a usage error.
+ * code is node:test's (0 when all passed, 1 when one failed), and 1 on a usage error too.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -27,7 +27,7 @@ const USAGE =
 
 function fail(message: string): never {
   console.error(message);
-  process.exit(2);
+  process.exit(1);
 }
 
 const { values, positionals } = (() => {

@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type { LoadTestSettings } from './load-test.ts';
 import { AUDIT_RETENTION } from './log-storage.ts';
 import type { NetworkStackProps } from './network-stack.ts';
 import type { ServiceStackProps } from './service-stack.ts';
@@ -23,6 +24,12 @@ export interface EnvironmentSettings {
   /** The zones come from the region (ZONES). */
   readonly network: Omit<NetworkStackProps, keyof StackProps | 'availabilityZones'>;
   readonly service: Omit<ServiceStackProps, keyof StackProps | 'vpc' | 'repository' | 'imageTag' | 'environmentName'>;
+  /**
+   * The load test (scripts/loadtest.ts) the pipeline runs against this environment, with its resilience experiment,
+   * before the next environment's approval: only an environment that is promoted from has one.
+   * @default none
+   */
+  readonly loadTest?: LoadTestSettings;
 }
 
 /**
@@ -80,6 +87,16 @@ export const STAGING: EnvironmentSettings = {
     webAcl: { mode: 'block', requestsPerIpPer5Minutes: 1000 },
     // Test traffic only: two weeks covers the investigation of a failed deploy.
     logRetention: logs.RetentionDays.TWO_WEEKS,
+  },
+  // Six minutes at 20 requests a second: the resilience experiment stops a task a minute in, and ECS has the rest to
+  // start its replacement (docs/reliability.md). Staging's two tasks serve that on one while the other starts.
+  loadTest: {
+    durationSeconds: 360,
+    ratePerSecond: 20,
+    connections: 10,
+    maxErrorRate: 0.01,
+    maxP99Ms: 1000,
+    minAchievedRateShare: 0.95,
   },
 };
 

@@ -93,9 +93,9 @@ suite('npm run acceptance', () => {
       /--suites "unit" is invalid: expected all, http or browser/,
     ],
   ] as const) {
-    test(`${name}: exit code 2 and what is wrong`, async () => {
+    test(`${name}: exit code 1 and what is wrong`, async () => {
       const run = await runScript(SCRIPT, ...args);
-      assert.equal(run.code, 2);
+      assert.equal(run.code, 1);
       assert.match(run.stderr, message);
     });
   }
