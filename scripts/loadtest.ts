@@ -77,8 +77,8 @@ if (environment === undefined) {
     `--environment "${values.environment}" is unknown: expected one of ${ENVIRONMENTS.map((e) => e.name).join(', ')}`,
   );
 }
-const thresholds = environment.loadTest;
-if (thresholds === undefined) fail(`${environment.name} has no loadTest settings in infra/lib/environments.ts`);
+const thresholds = environment.promotionChecks?.loadTest;
+if (thresholds === undefined) fail(`${environment.name} has no promotionChecks.loadTest in infra/lib/environments.ts`);
 
 const url = target.replace(/\/+$/, '') + values.path;
 const token = process.env.LOAD_TEST_TOKEN;

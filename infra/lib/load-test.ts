@@ -61,3 +61,45 @@ export function validateLoadTest(where: string, settings: LoadTestSettings): voi
  * (docs/decisions/load-test-exemption.md). Its value is a secret: the script sends it from LOAD_TEST_TOKEN.
  */
 export const LOAD_TEST_HEADER = 'x-load-test-token';
+
+/** The resilience experiment that runs during the load test (service/resilience-experiment.ts). */
+export interface ResilienceSettings {
+  /** The share of the service's running tasks the experiment stops, 1-100. */
+  readonly stopTaskPercent: number;
+  /** Seconds into the load test when the experiment starts: the load has settled by then. */
+  readonly startAfterSeconds: number;
+  /** Seconds from the experiment's start within which the service must run its desired count again. */
+  readonly recoverySeconds: number;
+}
+
+/** What the pipeline runs against an environment before it promotes the next: turned on by this one setting. */
+export interface PromotionCheckSettings {
+  readonly loadTest: LoadTestSettings;
+  readonly resilience: ResilienceSettings;
+}
+
+/** Throws, naming the setting, for bounds out of range or a load test too short to cover the experiment. */
+export function validatePromotionChecks(where: string, settings: PromotionCheckSettings): void {
+  validateLoadTest(where, settings.loadTest);
+  const { stopTaskPercent, startAfterSeconds, recoverySeconds } = settings.resilience;
+  if (!Number.isInteger(stopTaskPercent) || stopTaskPercent < 1 || stopTaskPercent > 100) {
+    throw new Error(
+      `${where}: resilience.stopTaskPercent must be a whole number from 1 to 100, got ${stopTaskPercent}`,
+    );
+  }
+  for (const [name, value] of [
+    ['startAfterSeconds', startAfterSeconds],
+    ['recoverySeconds', recoverySeconds],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new Error(`${where}: resilience.${name} must be a whole number of seconds from 1, got ${value}`);
+    }
+  }
+  if (settings.loadTest.durationSeconds < startAfterSeconds + recoverySeconds) {
+    throw new Error(
+      `${where}: loadTest.durationSeconds ${settings.loadTest.durationSeconds} is shorter than the experiment needs ` +
+        `(starts at ${startAfterSeconds} s, ${recoverySeconds} s to recover): the load would stop before the service ` +
+        'is back, and measure nothing of the recovery',
+    );
+  }
+}

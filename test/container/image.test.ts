@@ -225,7 +225,12 @@ suite('the image, built and run as the task definition says', { skip, timeout: 9
       cases.filter((c) => c.outcome === 'failed'),
       [],
     );
-    assert.ok(cases.filter((c) => c.outcome === 'passed').length > 90);
+    const passed = cases.filter((c) => c.outcome === 'passed').map((c) => c.name);
+    assert.ok(passed.length > 90, `${passed.length} passed`);
+    assert.ok(
+      passed.some((name) => /"Try it out" with 12:22 shows 11:38/.test(name)),
+      'the browser suites ran',
+    );
 
     const load = await runScript('scripts/loadtest.ts', url, '--duration', '10', '--junit', `${junit}.load.xml`);
     t.diagnostic(load.stdout);

@@ -15,11 +15,13 @@ import { temporaryFolder } from '../helpers/temporary-folder.ts';
 const SCRIPT = 'scripts/acceptance.ts';
 
 suite('npm run acceptance', () => {
-  test('against the built server: every suite passes, the in-process-only tests are skipped, and JUnit says so', async (t) => {
+  // The browser suites run against the server in npm test already, as themselves, and against the image in
+  // test/container/image.test.ts: here the HTTP suites show what the script adds, the target and the report.
+  test('against the built server: the HTTP suites pass, the in-process-only tests are skipped, and JUnit says so', async (t) => {
     const server = await startServerProcess();
     t.after(() => server.kill());
     const junit = join(temporaryFolder('acceptance', t), 'acceptance.xml');
-    const run = await runScript(SCRIPT, server.url, '--junit', junit);
+    const run = await runScript(SCRIPT, server.url, '--junit', junit, '--suites', 'http');
     t.diagnostic(`acceptance against the server in ${Math.round(run.elapsedMs)} ms`);
     assert.equal(run.code, 0, run.stdout.slice(-4000) + run.stderr);
     const cases = readJUnit(junit);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { STAGING } from '../../infra/lib/environments.ts';
-import { LOAD_BOUNDS, LOAD_TEST_HEADER } from '../../infra/lib/load-test.ts';
+import { LOAD_BOUNDS, LOAD_TEST_HEADER, validatePromotionChecks } from '../../infra/lib/load-test.ts';
 import { startServerProcess } from '../../tools/server-process.ts';
 import { readJUnit } from '../helpers/junit.ts';
 import { listenOnLoopback, runScript, runScriptWith } from '../helpers/script-run.ts';
@@ -114,7 +114,7 @@ suite('npm run loadtest', () => {
     [
       'an environment without a load test',
       ['http://127.0.0.1:9', '--environment', 'production'],
-      /production has no loadTest settings/,
+      /production has no promotionChecks\.loadTest in infra\/lib\/environments\.ts/,
     ],
   ] as const) {
     test(`${name}: refused with exit code 1, before any request`, async () => {
@@ -125,10 +125,18 @@ suite('npm run loadtest', () => {
     });
   }
 
-  test("staging's load test is within the caps", () => {
-    const settings = STAGING.loadTest!;
-    assert.ok(settings.durationSeconds <= LOAD_BOUNDS.duration.cap);
-    assert.ok(settings.ratePerSecond <= LOAD_BOUNDS.rate.cap);
-    assert.ok(settings.connections <= LOAD_BOUNDS.connections.cap);
+  test("staging's promotion checks are valid: within the caps, and the load outlasts the experiment's recovery", () => {
+    const settings = STAGING.promotionChecks!;
+    assert.doesNotThrow(() => validatePromotionChecks('staging', settings));
+    const tooShort = { ...settings, loadTest: { ...settings.loadTest, durationSeconds: 200 } };
+    assert.throws(
+      () => validatePromotionChecks('staging', tooShort),
+      /staging: loadTest.durationSeconds 200 is shorter than the experiment needs \(starts at 60 s, 240 s to recover\)/,
+    );
+    const overCap = { ...settings, loadTest: { ...settings.loadTest, ratePerSecond: LOAD_BOUNDS.rate.cap + 1 } };
+    assert.throws(
+      () => validatePromotionChecks('staging', overCap),
+      /loadTest.ratePerSecond must be a whole number from 1 to 500/,
+    );
   });
 });
