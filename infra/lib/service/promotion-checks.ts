@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { ResilienceExperiment } from './resilience-experiment.ts';
+import { promotionCheckRoleName } from '../names.ts';
 
 export interface PromotionChecksProps {
   /** The account whose pipeline runs the load test and the experiment: the only one that may assume the role. */
@@ -41,6 +42,8 @@ export class PromotionChecks extends Construct {
     });
 
     this.role = new iam.Role(this, 'Role', {
+      // Named: the pipeline, in another account, may assume this role and no other of the account.
+      roleName: promotionCheckRoleName(stack.stackName),
       assumedBy: new iam.AccountPrincipal(props.pipelineAccount),
       description: 'Assumed by the pipeline to run the load test and the resilience experiment before promotion',
     });
