@@ -35,13 +35,34 @@ function cpuPercentSince(cpu: NodeJS.CpuUsage, began: number): number {
   return ((user + system) / 1000 / (performance.now() - began)) * 100;
 }
 
-export function runLoad(url: string, connections: number, seconds: number, expectBody?: string): Promise<LoadResult> {
+export interface LoadOptions {
+  /** Requests a second over all connections. @default as fast as the connections go */
+  readonly overallRate?: number;
+  /** Sent with every request. @default none */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export function runLoad(
+  url: string,
+  connections: number,
+  seconds: number,
+  expectBody?: string,
+  options: LoadOptions = {},
+): Promise<LoadResult> {
   const latencies: number[] = [];
   const cpu = process.cpuUsage();
   const began = performance.now();
   return new Promise((resolve, reject) => {
     const instance = autocannon(
-      { url, connections, duration: seconds, timeout: 10, ...(expectBody === undefined ? {} : { expectBody }) },
+      {
+        url,
+        connections,
+        duration: seconds,
+        timeout: 10,
+        ...(expectBody === undefined ? {} : { expectBody }),
+        ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
+        ...(options.headers === undefined ? {} : { headers: { ...options.headers } }),
+      },
       (error, result) => {
         if (error) {
           reject(error);

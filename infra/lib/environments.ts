@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type { PromotionCheckSettings } from './load-test.ts';
 import { AUDIT_RETENTION } from './log-storage.ts';
 import type { NetworkStackProps } from './network-stack.ts';
 import type { ServiceStackProps } from './service-stack.ts';
@@ -23,6 +24,13 @@ export interface EnvironmentSettings {
   /** The zones come from the region (ZONES). */
   readonly network: Omit<NetworkStackProps, keyof StackProps | 'availabilityZones'>;
   readonly service: Omit<ServiceStackProps, keyof StackProps | 'vpc' | 'repository' | 'imageTag' | 'environmentName'>;
+  /**
+   * The load test (scripts/loadtest.ts) and the resilience experiment during it, which the pipeline runs against this
+   * environment, after its acceptance test, before the next environment's approval: for an environment that is
+   * promoted from.
+   * @default none
+   */
+  readonly promotionChecks?: PromotionCheckSettings;
 }
 
 /**
@@ -80,6 +88,19 @@ export const STAGING: EnvironmentSettings = {
     webAcl: { mode: 'block', requestsPerIpPer5Minutes: 1000 },
     // Test traffic only: two weeks covers the investigation of a failed deploy.
     logRetention: logs.RetentionDays.TWO_WEEKS,
+  },
+  // Six minutes at 20 requests a second: the experiment stops one of the two tasks a minute in; ECS has four minutes
+  // to start its replacement (about two: image pull, start, two health checks), the other task serving meanwhile.
+  promotionChecks: {
+    loadTest: {
+      durationSeconds: 360,
+      ratePerSecond: 20,
+      connections: 10,
+      maxErrorRate: 0.01,
+      maxP99Ms: 1000,
+      minAchievedRateShare: 0.95,
+    },
+    resilience: { stopTaskPercent: 50, startAfterSeconds: 60, recoverySeconds: 240 },
   },
 };
 

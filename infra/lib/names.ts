@@ -53,3 +53,11 @@ export function stackDescription(what: string, environmentName?: string): string
 
 /** The tags on every resource of every stack, so that cost and ownership queries see them all. */
 export const PROJECT_TAG = { key: 'Project', value: IDENTITY.slug } as const;
+
+/**
+ * The role the pipeline assumes, from the tools account, to run an environment's promotion checks: named, as
+ * `cdk bootstrap` names its roles, so that the pipeline may assume exactly it. `<service stack>-PromotionChecks`.
+ */
+export function promotionCheckRoleName(serviceStackName: string): string {
+  return `${serviceStackName}-PromotionChecks`;
+}

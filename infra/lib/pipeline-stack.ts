@@ -10,7 +10,10 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import {
+  acceptanceSpec,
   bakeSpec,
+  loadTestSpec,
+  resilienceSpec,
   buildImageSpec,
   cdkContextArgs,
   smokeSpec,
@@ -24,12 +27,13 @@ import { Deployers } from './pipeline/deployers.ts';
 import { notificationTopic } from './pipeline/notifications.ts';
 import { DEFAULT_QUALIFIER } from './pipeline/bootstrap-roles.ts';
 import { IMAGE_BUILD_ENVIRONMENT, ProjectFactory, type ProjectOptions } from './pipeline/projects.ts';
-import { planWaves, unitNames, type PipelineEnvironment, type WavePlan } from './pipeline/waves.ts';
+import { planWaves, unitNames, type PipelineEnvironment, type PipelineUnit, type WavePlan } from './pipeline/waves.ts';
+import type { LoadTestSettings } from './load-test.ts';
 import { acknowledgeControl } from './checks.ts';
 import { allowLogGroupsOfThisAccount, denyGrantsOutsideAwsServices } from './kms.ts';
 import { AUDIT_RETENTION } from './log-storage.ts';
 import { tagDeployedSpec } from './pipeline/tag-deployed.ts';
-import { stackDescription } from './names.ts';
+import { promotionCheckRoleName, stackDescription } from './names.ts';
 import { IMAGE_CONTRACT } from './service/image-contract.ts';
 
 export type { PipelineEnvironment, PipelineUnit } from './pipeline/waves.ts';
@@ -161,11 +165,15 @@ export class PipelineStack extends Stack {
       ? this.project('Bake', bakeSpec(), { timeout: bakeTime.plus(Duration.minutes(20)) })
       : undefined;
     const checks = { verifySignature, smoke, tagDeployed, bake, bakeTime };
+    const verify = waves.some((wave) => wave.verifyStage !== undefined) ? this.verifyProjects() : undefined;
     for (const wave of waves) {
       if (wave.approvalStage !== undefined && wave.previous !== undefined) {
         this.addApproval(wave.approvalStage, wave.previous, wave.environment, props.approverRoleArn);
       }
-      this.addWave(wave, source.artifact, image, checks);
+      const deploys = this.addWave(wave, source.artifact, image, checks);
+      if (wave.verifyStage !== undefined && verify !== undefined) {
+        this.addVerify(wave.verifyStage, wave.environment, deploys, source.artifact, verify);
+      }
     }
 
     this.pipeline.notifyOn('Failed', this.notificationTopic, {
@@ -280,6 +288,126 @@ export class PipelineStack extends Stack {
     return { tag: action.variable('IMAGE_TAG'), digest: action.variable('IMAGE_DIGEST') };
   }
 
+  /**
+   * The projects and report groups of the checks before a promotion: the acceptance test, the load test (one project
+   * per environment: its bounds are in its buildspec) and the resilience experiment.
+   */
+  private verifyProjects() {
+    const reports = {
+      acceptance: this.reportGroup('AcceptanceReports', codebuild.ReportGroupType.TEST),
+      loadTest: this.reportGroup('LoadTestReports', codebuild.ReportGroupType.TEST),
+      resilience: this.reportGroup('ResilienceReports', codebuild.ReportGroupType.TEST),
+    };
+    const acceptance = this.project('Acceptance', acceptanceSpec(reports.acceptance.reportGroupArn), {
+      timeout: Duration.minutes(20),
+      // Chromium and the suites: two vCPUs, as the UnitTest project has.
+      computeType: codebuild.ComputeType.MEDIUM,
+      npmCache: true,
+    });
+    reports.acceptance.grantWrite(acceptance);
+    const resilience = this.project('Resilience', resilienceSpec(reports.resilience.reportGroupArn), {
+      timeout: Duration.minutes(20),
+      // The CodeBuild image carries the AWS CLI, which the Node image lacks.
+      buildImage: codebuild.LinuxBuildImage.STANDARD_7_0,
+    });
+    reports.resilience.grantWrite(resilience);
+    return { reports, acceptance, resilience, loadTests: new Map<string, codebuild.PipelineProject>() };
+  }
+
+  /**
+   * After the last wave of an environment that another follows: the acceptance test of each unit, then its load
+   * test with the resilience experiment running beside it (the same runOrder), when the environment has them.
+   */
+  private addVerify(
+    stageName: string,
+    environment: PipelineEnvironment,
+    deploys: readonly { unit: PipelineUnit; action: actions.CodeBuildAction }[],
+    source: codepipeline.Artifact,
+    verify: ReturnType<PipelineStack['verifyProjects']>,
+  ): void {
+    const { settings } = environment;
+    const checks = settings.promotionChecks;
+    const loadTest = checks && this.loadTestProject(settings.id, settings.name, checks.loadTest, verify);
+    const stageActions = deploys.flatMap(({ unit, action }) => {
+      const names = unitNames(settings.id, unit.region);
+      const acceptance = new actions.CodeBuildAction({
+        actionName: names.acceptanceAction,
+        project: verify.acceptance,
+        input: source,
+        runOrder: 1,
+        environmentVariables: { SERVICE_URL: { value: action.variable('SERVICE_URL') } },
+      });
+      if (checks === undefined || loadTest === undefined) return [acceptance];
+      // Only this unit's promotion-check role, in its account.
+      const roleArn = `arn:${this.partition}:iam::${unit.account ?? this.account}:role/${promotionCheckRoleName(unit.service.stackName)}`;
+      for (const project of [loadTest, verify.resilience]) {
+        project.addToRolePolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [roleArn] }));
+      }
+      const variable = (name: string) => ({ value: action.variable(name) });
+      // The AWS CLI calls the unit's region, not the pipeline's.
+      const region: Record<string, codebuild.BuildEnvironmentVariable> =
+        unit.region === this.region
+          ? {}
+          : { AWS_REGION: { value: unit.region }, AWS_DEFAULT_REGION: { value: unit.region } };
+      return [
+        acceptance,
+        new actions.CodeBuildAction({
+          actionName: names.loadTestAction,
+          project: loadTest,
+          input: source,
+          runOrder: 2,
+          environmentVariables: {
+            SERVICE_URL: variable('SERVICE_URL'),
+            PROMOTION_ROLE_ARN: variable('PROMOTION_ROLE_ARN'),
+            LOAD_TEST_TOKEN_ARN: variable('LOAD_TEST_TOKEN_ARN'),
+            ...region,
+          },
+        }),
+        new actions.CodeBuildAction({
+          actionName: names.resilienceAction,
+          project: verify.resilience,
+          input: source,
+          runOrder: 2,
+          environmentVariables: {
+            PROMOTION_ROLE_ARN: variable('PROMOTION_ROLE_ARN'),
+            EXPERIMENT_TEMPLATE_ID: variable('EXPERIMENT_TEMPLATE_ID'),
+            CLUSTER_NAME: variable('CLUSTER_NAME'),
+            SERVICE_NAME: variable('SERVICE_NAME'),
+            START_AFTER_SECONDS: { value: String(checks.resilience.startAfterSeconds) },
+            RECOVERY_SECONDS: { value: String(checks.resilience.recoverySeconds) },
+            ...region,
+          },
+        }),
+      ];
+    });
+    this.pipeline.addStage({ stageName, actions: stageActions });
+  }
+
+  private loadTestProject(
+    environmentId: string,
+    environmentName: string,
+    settings: LoadTestSettings,
+    verify: ReturnType<PipelineStack['verifyProjects']>,
+  ): codebuild.PipelineProject {
+    const existing = verify.loadTests.get(environmentId);
+    if (existing !== undefined) return existing;
+    const project = this.project(
+      `LoadTest${environmentId}`,
+      loadTestSpec({ reportGroupArn: verify.reports.loadTest.reportGroupArn, environmentName, ...settings }),
+      {
+        timeout: Duration.seconds(settings.durationSeconds).plus(Duration.minutes(15)),
+        // The CodeBuild image carries the AWS CLI, which reads the token; two vCPUs, so that the load generator
+        // is not what limits the rate.
+        buildImage: codebuild.LinuxBuildImage.STANDARD_7_0,
+        computeType: codebuild.ComputeType.MEDIUM,
+        npmCache: true,
+      },
+    );
+    verify.reports.loadTest.grantWrite(project);
+    verify.loadTests.set(environmentId, project);
+    return project;
+  }
+
   /** A wave: its units deploy in parallel, then each is smoke tested; then a bake, or the deployed-<name> tag. */
   private addWave(
     wave: WavePlan,
@@ -292,7 +420,7 @@ export class PipelineStack extends Stack {
       readonly bake: codebuild.IProject | undefined;
       readonly bakeTime: Duration;
     },
-  ): void {
+  ): { unit: PipelineUnit; action: actions.CodeBuildAction }[] {
     const { settings } = wave.environment;
     // One project per unit, allowed only its own account's and region's roles (pipeline/deployers.ts).
     const deploys = wave.units.map((unit) => {
@@ -349,6 +477,7 @@ export class PipelineStack extends Stack {
             },
           });
     this.pipeline.addStage({ stageName: wave.smokeStage, actions: [...smokes, after] });
+    return deploys;
   }
 
   /** Before an environment: the one before it runs the new image and passed its smoke test. */

@@ -13,6 +13,9 @@ import { evaluationWindow, METRIC_DELAY, ServiceAlarms } from './service/service
 import { ServiceDashboard } from './service/dashboard.ts';
 import { SyntheticCheck } from './service/synthetic-check.ts';
 import { WebAcl, type WebAclSettings } from './service/web-acl.ts';
+import { PromotionChecks } from './service/promotion-checks.ts';
+import { ResilienceExperiment } from './service/resilience-experiment.ts';
+import { LOAD_TEST_HEADER } from './load-test.ts';
 import { parameterPath } from './names.ts';
 
 /** A repository in another stack's account, read by ARN: never a cross-account or cross-region export. */
@@ -102,10 +105,24 @@ export interface ServiceStackProps extends StackProps {
   /** The WAF web ACL on the load balancer. @default { mode: 'block', requestsPerIpPer5Minutes: 1000 } */
   readonly webAcl?: WebAclSettings;
 
+  /**
+   * The environment is checked under load before the next is promoted: a resilience experiment, a load-test token
+   * that the web ACL's rate rule exempts, and a role the pipeline assumes to use both (service/promotion-checks.ts).
+   * @default none
+   */
+  readonly promotionChecks?: PromotionChecksSettings;
+
   /** Container and WAF logs. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /** For the container and WAF logs. @default RemovalPolicy.DESTROY */
   readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+export interface PromotionChecksSettings {
+  /** The account whose pipeline runs the checks. */
+  readonly pipelineAccount: string;
+  /** The share of the running tasks the resilience experiment stops. @default 50 */
+  readonly stopTaskPercent?: number;
 }
 
 /** The environment variables this stack sets from SSM parameters; a secret may not reuse a name. */
@@ -200,8 +217,27 @@ export class ServiceStack extends Stack {
     });
     // A check that ran before the first tasks are up would fail, and roll back the very first deployment.
     syntheticCheck.canary.node.addDependency(app.service);
+    const checks =
+      props.promotionChecks &&
+      new PromotionChecks(this, 'PromotionChecks', {
+        pipelineAccount: props.promotionChecks.pipelineAccount,
+        service: app.service,
+        experiment: new ResilienceExperiment(this, 'ResilienceExperiment', {
+          cluster: app.cluster,
+          service: app.service,
+          stopConditions: rollbackAlarms,
+          stopTaskPercent: props.promotionChecks.stopTaskPercent,
+        }),
+      });
     const webAcl = new WebAcl(this, 'WebAcl', {
       ...(props.webAcl ?? { requestsPerIpPer5Minutes: 1000 }),
+      ...(checks && {
+        rateLimitExemption: {
+          headerName: LOAD_TEST_HEADER,
+          // A dynamic reference in the template; the value itself never enters it.
+          headerValue: checks.loadTestToken.secretValue.unsafeUnwrap(),
+        },
+      }),
       loadBalancer: loadBalancer.loadBalancer,
       logRetention,
       logRemovalPolicy,
@@ -243,6 +279,12 @@ export class ServiceStack extends Stack {
       value: dashboard.url,
       description: 'Requests, errors, latency, tasks, checks, WAF',
     });
+    if (checks) {
+      // Read by the deploy action and handed to the pipeline's load test and experiment (pipeline/buildspecs.ts).
+      new CfnOutput(this, 'PromotionCheckRoleArn', { value: checks.role.roleArn });
+      new CfnOutput(this, 'ResilienceExperimentTemplateId', { value: checks.experiment.template.attrId });
+      new CfnOutput(this, 'LoadTestTokenArn', { value: checks.loadTestToken.secretArn });
+    }
     // The IP set's Ref is `name|id|scope`, what `aws wafv2 update-ip-set` needs to unblock a client by hand.
     new CfnOutput(this, 'WafAllowList', {
       value: webAcl.allowList.ref,

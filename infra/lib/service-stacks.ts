@@ -1,5 +1,6 @@
 import { Aws, Tags, type App } from 'aws-cdk-lib';
 import { ENVIRONMENTS, REGION, zonesOf, type EnvironmentSettings } from './environments.ts';
+import { validatePromotionChecks } from './load-test.ts';
 import { environmentStackName, PROJECT_TAG, repositoryName, sharedStackName, stackDescription } from './names.ts';
 import { NetworkStack } from './network-stack.ts';
 import { RegistryStack } from './registry-stack.ts';
@@ -59,6 +60,9 @@ export function addServiceStacks(app: App, props: ServiceStacksProps): ServiceSt
     settings.waves.flat().map((region) => ({ account: settings.account ?? toolsAccount, region })),
   );
   for (const { region } of places) zonesOf(region);
+  for (const settings of all) {
+    if (settings.promotionChecks) validatePromotionChecks(settings.name, settings.promotionChecks);
+  }
   // Another account or region pulls by name, so the repository gets one; the one-account path keeps CDK's.
   const elsewhere = places.some(({ account, region }) => !isHome(account, region));
   const pullAccounts = [
@@ -101,6 +105,13 @@ export function addServiceStacks(app: App, props: ServiceStacksProps): ServiceSt
           imageTag: props.imageTag,
           imageDigest: props.imageDigest,
           environmentName: settings.name,
+          // The pipeline, in the tools account, checks this environment under load before promoting the next.
+          ...(settings.promotionChecks && {
+            promotionChecks: {
+              pipelineAccount: toolsAccount ?? Aws.ACCOUNT_ID,
+              stopTaskPercent: settings.promotionChecks.resilience.stopTaskPercent,
+            },
+          }),
           env,
           description: stackDescription('load balancer, ECS Fargate service, autoscaling, alarms', where),
         });

@@ -24,6 +24,10 @@ import {
   stopWithIdleConnection,
   type RunningContainer,
 } from '../helpers/container.ts';
+import { createServer } from 'node:http';
+import { readJUnit } from '../helpers/junit.ts';
+import { listenOnLoopback, runScript } from '../helpers/script-run.ts';
+import { temporaryFolder } from '../helpers/temporary-folder.ts';
 
 /** What /app may weigh: the bundle (about 2 MB), Swagger UI's files, the compile cache, package.json and the SBOM. */
 const APP_BUDGET_BYTES = 8 * 1024 * 1024;
@@ -147,6 +151,60 @@ suite('the image, built and run as the task definition says', { skip, timeout: 9
       ...settings.healthCheck,
     ]);
     assert.equal(result.code, 1, result.stderr);
+  });
+
+  test('npm run acceptance and a 10 s npm run loadtest pass against the image, published on a loopback port', async (t) => {
+    const probe = createServer();
+    const port = Number(new URL(await listenOnLoopback(probe)).port);
+    probe.close();
+    // On the host's network nothing is published: the server binds the host's loopback and the chosen port itself.
+    const hostNetwork = engine.publishNetworkArgs.includes('host');
+    const extraEnv: Record<string, string> = hostNetwork ? { HOST: '127.0.0.1', PORT: String(port) } : {};
+    containers.push(
+      await engineOutput(engine, [
+        'run',
+        '--detach',
+        '--rm',
+        '--label',
+        LABEL,
+        ...runArgs(engine, settings, { publish: `127.0.0.1:${port}`, extraEnv }),
+        TAG,
+      ]),
+    );
+    const url = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 30_000;
+    while (
+      !(await fetch(url + IMAGE_CONTRACT.healthPath).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    ) {
+      assert.ok(Date.now() < deadline, `no 200 from ${url} within 30 s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const junit = join(temporaryFolder('acceptance-image', t), 'acceptance.xml');
+    const run = await runScript('scripts/acceptance.ts', url, '--junit', junit);
+    t.diagnostic(`acceptance against the image in ${Math.round(run.elapsedMs)} ms`);
+    assert.equal(run.code, 0, run.stdout.slice(-4000) + run.stderr);
+    const cases = readJUnit(junit);
+    assert.deepEqual(
+      cases.filter((c) => c.outcome === 'failed'),
+      [],
+    );
+    const passed = cases.filter((c) => c.outcome === 'passed').map((c) => c.name);
+    assert.ok(passed.length > 90, `${passed.length} passed`);
+    assert.ok(
+      passed.some((name) => /"Try it out" with 12:22 shows 11:38/.test(name)),
+      'the browser suites ran',
+    );
+
+    const load = await runScript('scripts/loadtest.ts', url, '--duration', '10', '--junit', `${junit}.load.xml`);
+    t.diagnostic(load.stdout);
+    assert.equal(load.code, 0, load.stdout + load.stderr);
+    assert.deepEqual(
+      readJUnit(`${junit}.load.xml`).map((c) => c.outcome),
+      ['passed', 'passed', 'passed'],
+    );
   });
 
   test('nothing in the root filesystem can be written', async () => {

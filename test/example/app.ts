@@ -1,6 +1,8 @@
-import { after } from 'node:test';
 import { EXAMPLE_ROUTES } from '../../src/example/plugin.ts';
-import { withApp } from '../helpers/app.ts';
+import { withTarget } from '../helpers/target.ts';
 
-/** The platform's app with the example's routes: withApp (test/helpers/app.ts), as the service runs it. */
-export const withExample = (t: Parameters<typeof withApp>[0] = { after }) => withApp(t, { routes: EXAMPLE_ROUTES });
+/**
+ * The example's routes as the contract suites reach them: the platform's app with them, as the service runs it, in
+ * process; or the service at ACCEPTANCE_BASE_URL (test/helpers/target.ts).
+ */
+export const exampleTarget = () => withTarget({ routes: EXAMPLE_ROUTES });

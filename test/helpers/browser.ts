@@ -5,6 +5,7 @@ import { after, before } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { ROOT } from '../../tools/root.ts';
 import { startServerProcess, type ServerProcess } from '../../tools/server-process.ts';
+import { ACCEPTANCE_BASE_URL } from './target.ts';
 
 /** Where Chromium and Chrome install themselves on Linux (Debian, Ubuntu, snap, Google's packages) and macOS. */
 export const BROWSER_LOCATIONS: readonly string[] = [
@@ -73,14 +74,15 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /**
- * For a browser suite: starts a browser and the built service before its tests and stops both after them. The
+ * For a browser suite: starts a browser and the built service before its tests and stops both after them; with
+ * ACCEPTANCE_BASE_URL set (npm run acceptance), the service is the one there, and only the browser starts. The
  * fields are set once the suite's `before` has run.
  */
-export function useBrowserAndServer(): { readonly browser: Browser; readonly server: ServerProcess } {
+export function useBrowserAndServer(): { readonly browser: Browser; readonly server: { readonly url: string } } {
   const started: { browser?: Browser; server?: ServerProcess } = {};
   before(async () => {
     started.browser = await launchBrowser();
-    started.server = await startServerProcess();
+    if (ACCEPTANCE_BASE_URL === undefined) started.server = await startServerProcess();
   });
   after(async () => {
     started.server?.kill();
@@ -91,7 +93,7 @@ export function useBrowserAndServer(): { readonly browser: Browser; readonly ser
       return started.browser!;
     },
     get server() {
-      return started.server!;
+      return { url: ACCEPTANCE_BASE_URL ?? started.server!.url };
     },
   };
 }

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import type { LightMyRequestResponse } from 'fastify';
 import { API_HEADERS, PAGE_HEADERS } from '../../src/headers.ts';
 
 /** What an answer carries: the API's set, or a document's (the API's and the page's). */
@@ -13,7 +12,11 @@ const TRANSPORT = ['connection', 'content-length', 'date'];
  * The answer carries exactly that set, its content type and a generated request id, and `cacheable` (the validators
  * of an answer that may be cached) besides: nothing missing, nothing more.
  */
-export function assertHeaderSet(response: LightMyRequestResponse, set: HeaderSet, cacheable: readonly string[] = []) {
+export function assertHeaderSet(
+  response: { readonly headers: Readonly<Record<string, unknown>> },
+  set: HeaderSet,
+  cacheable: readonly string[] = [],
+) {
   assert.deepEqual(
     Object.keys(response.headers).sort(),
     [...Object.keys(HEADER_SETS[set]), ...cacheable, ...TRANSPORT, 'content-type', 'x-request-id'].sort(),

@@ -13,8 +13,21 @@ export interface ScriptRun {
 
 /** Runs a repository script as its npm script does, with the Node.js that runs the tests, and collects its output. */
 export async function runScript(script: string, ...args: string[]): Promise<ScriptRun> {
+  return runScriptWith({}, script, ...args);
+}
+
+/** runScript, with these variables added to the environment. */
+export async function runScriptWith(
+  env: Readonly<Record<string, string>>,
+  script: string,
+  ...args: string[]
+): Promise<ScriptRun> {
   const started = performance.now();
-  const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

@@ -166,7 +166,8 @@ suite('the app the sample builds', () => {
               assert.equal(service, `logs.${region}.amazonaws.com`, `${stack.stackName} ${id}`);
             }
           }
-          // Another of the sample's accounts appears only where the image is pulled from the tools account.
+          // Another of the sample's accounts appears only where the image is pulled from the tools account, and in
+          // the role the tools account's pipeline assumes for staging's promotion checks.
           for (const [id, resource] of Object.entries(
             (template.toJSON() as { Resources: Record<string, unknown> }).Resources,
           )) {
@@ -175,11 +176,25 @@ suite('the app the sample builds', () => {
             );
             if (others.length === 0) continue;
             assert.deepEqual(new Set(others), new Set(['333333333333']), `${stack.stackName} ${id}`);
-            assert.match(id, /^AppTaskDefinition/, `${stack.stackName} ${id}: ${JSON.stringify(resource)}`);
+            assert.match(
+              id,
+              /^(AppTaskDefinition|PromotionChecksRole[0-9A-F]{8}$)/,
+              `${stack.stackName} ${id}: ${JSON.stringify(resource)}`,
+            );
           }
         }
       }
     }
+  });
+
+  test("staging's promotion-check role trusts the tools account, whose pipeline runs the checks", () => {
+    const staging = Template.fromStack(stacks.environments.get('staging')!.units[0]!.service);
+    const roles = resourcesOfType(staging, 'AWS::IAM::Role').filter(([id]) => id.startsWith('PromotionChecksRole'));
+    assert.equal(roles.length, 1);
+    const role = roles[0]![1];
+    assert.deepEqual((role.Properties!.AssumeRolePolicyDocument as { Statement: unknown[] }).Statement, [
+      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::333333333333:root' } },
+    ]);
   });
 
   test('the repository has a fixed name, and only the workload accounts may pull', () => {

@@ -31,6 +31,19 @@ const SERVICE_ACKNOWLEDGEMENTS = (stack: string) => [
   ].map((finding) => `${stack}/SyntheticCheck/Canary/ServiceRole AwsSolutions-${finding}`),
 ];
 
+/** What an environment that is promoted from adds: its promotion checks (service/promotion-checks.ts). */
+const PROMOTION_ACKNOWLEDGEMENTS = (stack: string) => [
+  `${stack}/PromotionChecks/LoadTestToken AwsSolutions-SMG4`,
+  `${stack}/PromotionChecks/Role AwsSolutions-IAM5[Resource::*]`,
+  `${stack}/PromotionChecks/Role AwsSolutions-IAM5[Resource::arn:aws:fis:eu-west-1:<AWS::AccountId>:experiment/*]`,
+  `${stack}/ResilienceExperiment/Role AwsSolutions-IAM5[Resource::*]`,
+  `${stack}/ResilienceExperiment/Role AwsSolutions-IAM5[Resource::arn:aws:ecs:eu-west-1:<AWS::AccountId>:task/<AppCluster68CC0559>/*]`,
+];
+const STAGING_ACKNOWLEDGEMENTS = (stack: string) => [
+  ...SERVICE_ACKNOWLEDGEMENTS(stack),
+  ...PROMOTION_ACKNOWLEDGEMENTS(stack),
+];
+
 function nagAcknowledgements(app: App): string[] {
   return acknowledgements(app)
     .filter((a) => a.id.startsWith('Annotation::AwsSolutions-'))
@@ -45,16 +58,22 @@ suite('cdk-nag AwsSolutions', () => {
     });
   }
 
-  test('the acknowledged findings, exactly: ten per service stack, none elsewhere', () => {
-    assert.deepEqual(nagAcknowledgements(deployed.app), [
-      ...SERVICE_ACKNOWLEDGEMENTS(`${IDENTITY.id}-Production-Service`),
-      ...SERVICE_ACKNOWLEDGEMENTS(`${IDENTITY.id}-Staging-Service`),
-    ]);
-    assert.deepEqual(nagAcknowledgements(variants.app), [
-      ...SERVICE_ACKNOWLEDGEMENTS(`${IDENTITY.id}-Arn-Service`),
-      ...SERVICE_ACKNOWLEDGEMENTS(`${IDENTITY.id}-Staging-Service`),
-      ...SERVICE_ACKNOWLEDGEMENTS(`${IDENTITY.id}-Zone-Service`),
-    ]);
+  test('the acknowledged findings, exactly: ten per service stack, five more where promotion checks run, none elsewhere', () => {
+    assert.deepEqual(
+      nagAcknowledgements(deployed.app),
+      [
+        ...SERVICE_ACKNOWLEDGEMENTS(`${IDENTITY.id}-Production-Service`),
+        ...STAGING_ACKNOWLEDGEMENTS(`${IDENTITY.id}-Staging-Service`),
+      ].sort(),
+    );
+    assert.deepEqual(
+      nagAcknowledgements(variants.app),
+      [
+        ...STAGING_ACKNOWLEDGEMENTS(`${IDENTITY.id}-Arn-Service`),
+        ...STAGING_ACKNOWLEDGEMENTS(`${IDENTITY.id}-Staging-Service`),
+        ...STAGING_ACKNOWLEDGEMENTS(`${IDENTITY.id}-Zone-Service`),
+      ].sort(),
+    );
   });
 
   test('each acknowledgement says why, in a sentence a reviewer can check', () => {
@@ -180,6 +199,11 @@ suite('IAM', () => {
               StringEquals: { 'cloudwatch:namespace': 'CloudWatchSynthetics' },
             });
           }
+        } else if (/(PromotionChecksRole|ResilienceExperimentRole)/.test(where)) {
+          // Listing tasks has no resource-level permission; the condition keeps it to the service's cluster.
+          assert.deepEqual(actions(statement), ['ecs:ListTasks'], where);
+          const condition = (statement as { Condition?: { ArnEquals?: object } }).Condition;
+          assert.deepEqual(Object.keys(condition?.ArnEquals ?? {}), ['ecs:cluster'], where);
         } else {
           assert.deepEqual(actions(statement), ['ecr:GetAuthorizationToken'], where);
         }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import cdkJson from '../../cdk.json' with { type: 'json' };
 import { ROOT } from '../../tools/root.ts';
 import { IDENTITY } from '../../src/identity.ts';
-import { sharedStackName } from '../../infra/lib/names.ts';
+import { environmentStackName, promotionCheckRoleName, sharedStackName } from '../../infra/lib/names.ts';
 import { SAMPLE_CONTEXT } from './helpers.ts';
 
 const CONNECTION_ARN = 'arn:aws:codeconnections:eu-west-1:123456789012:connection/abc-123';
@@ -211,6 +211,7 @@ suite('the app and the pipeline stack', () => {
           'Build: Image@1',
           'Deploy-Staging: VerifySignature@1 Deploy@2',
           'Smoke-Staging: Smoke@1 TagDeployed@2',
+          'Verify-Staging: Acceptance@1 LoadTest@2 Resilience@2',
           'Approve-Production: Approve@1',
         ];
         assert.deepEqual(
@@ -244,6 +245,12 @@ suite('the app and the pipeline stack', () => {
                 const { account, region } = places.get(stack)!;
                 for (const role of roles) needed.add(bootstrapRole(role, account ?? pipelineAccount, region));
               }
+            }
+            // The load test and the resilience experiment: staging's promotion-check role, in staging's account.
+            if (command === 'source infra/lib/pipeline/promotion-role.sh') {
+              const service = environmentStackName('Staging', 'Service');
+              const account = places.get(service)!.account ?? pipelineAccount ?? 'ACCOUNT';
+              needed.add(`arn:aws:iam::${account}:role/${promotionCheckRoleName(service)}`);
             }
           }
           assert.deepEqual([...project.assumable].sort(), [...needed].sort(), project.id);

@@ -27,6 +27,7 @@ import {
   serviceUrlCommand,
   smokeSpec,
   type BuildSpecObject,
+  PROMOTION_OUTPUTS,
 } from '../../infra/lib/pipeline/buildspecs.ts';
 import { ROOT } from '../../tools/root.ts';
 import { buildPipeline, buildSpecOf, projectProperties, resourcesOfType } from './pipeline-fixture.ts';
@@ -257,16 +258,25 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
   }
   /** What the deploy action passes from Build: the tag and the digest. */
   const PUSHED = { IMAGE_TAG: '1.4.0-0a1b2c3', IMAGE_DIGEST: `sha256:${'5e'.repeat(32)}` };
+  // A stack without promotion checks: the deploy exports their variables empty.
+  const NO_PROMOTION_OUTPUTS = Object.fromEntries(Object.keys(PROMOTION_OUTPUTS).map((name) => [name, '']));
   const STAGED = {
     [NETWORK]: {},
     [SERVICE]: { ServiceUrl: 'https://staging.clock.example.com' },
   };
 
-  test('deploys the environment stacks with exactly IMAGE_DIGEST, labelled IMAGE_TAG, and exports the ServiceUrl output', () => {
+  test('deploys the environment stacks with exactly IMAGE_DIGEST, labelled IMAGE_TAG, and exports the ServiceUrl and promotion-check outputs', () => {
     const cwd = deployFolder('deploy');
     const bin = npxStub({
       [NETWORK]: {},
-      [SERVICE]: { ServiceUrl: 'https://staging.clock.example.com', ClusterName: 'c' },
+      [SERVICE]: {
+        ServiceUrl: 'https://staging.clock.example.com',
+        ClusterName: 'c',
+        ServiceName: 's',
+        PromotionCheckRoleArn: 'arn:aws:iam::111111111111:role/checks',
+        ResilienceExperimentTemplateId: 'EXT123',
+        LoadTestTokenArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:token-AbCdEf',
+      },
     });
     const run = bash(phase(spec, 'build'), cwd, { ...PUSHED, DRIFT_ROLE_ARN: ROLE }, bin, exportedOf(spec));
     assert.equal(run.status, 0, run.stderr);
@@ -289,7 +299,14 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
       '--outputs-file',
       'cdk-outputs.json',
     ]);
-    assert.deepEqual(run.exported, { SERVICE_URL: 'https://staging.clock.example.com' });
+    assert.deepEqual(run.exported, {
+      SERVICE_URL: 'https://staging.clock.example.com',
+      PROMOTION_ROLE_ARN: 'arn:aws:iam::111111111111:role/checks',
+      EXPERIMENT_TEMPLATE_ID: 'EXT123',
+      LOAD_TEST_TOKEN_ARN: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:token-AbCdEf',
+      CLUSTER_NAME: 'c',
+      SERVICE_NAME: 's',
+    });
     assert.match(
       run.stdout,
       /deployed image sha256:(5e){32} \(tag 1\.4\.0-0a1b2c3\); the service answers at https:\/\/staging\.clock\.example\.com/,
@@ -405,7 +422,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
     );
     assert.match(run.stdout, new RegExp(`drift in ${NETWORK} ${SERVICE} is only what ECS`));
     assert.equal(JSON.parse(readFileSync(join(cwd, 'npx-args.json'), 'utf8'))[1], 'deploy');
-    assert.deepEqual(run.exported, { SERVICE_URL: 'https://staging.clock.example.com' });
+    assert.deepEqual(run.exported, { SERVICE_URL: 'https://staging.clock.example.com', ...NO_PROMOTION_OUTPUTS });
   });
 
   const BLUE = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/Blue/1111';
@@ -542,7 +559,7 @@ for (const [name, status] of Object.entries(stacks)) console.log(name + '\t' + s
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /not deployed yet, so nothing can have drifted/);
     assert.throws(() => readFileSync(join(cwd, 'drift-args.json')), 'no cdk drift');
-    assert.deepEqual(run.exported, { SERVICE_URL: 'https://staging.clock.example.com' });
+    assert.deepEqual(run.exported, { SERVICE_URL: 'https://staging.clock.example.com', ...NO_PROMOTION_OUTPUTS });
   });
 
   /** Statuses in which nothing is deployed to drift: the deploy goes on, checking only the deployed stacks. */
@@ -895,6 +912,8 @@ suite("CodeBuild's own image runs the scripts on the Node.js package.json asks f
         ['BuildImage', 'aws/codebuild/amazonlinux-aarch64-standard:3.0'],
         ['VerifySignature', 'aws/codebuild/standard:7.0'],
         ['TagDeployed', 'aws/codebuild/standard:7.0'],
+        ['Resilience', 'aws/codebuild/standard:7.0'],
+        ['LoadTestStaging', 'aws/codebuild/standard:7.0'],
       ],
     );
     const major = /^>=(\d+)$/.exec(engines)?.[1];
@@ -906,7 +925,7 @@ suite("CodeBuild's own image runs the scripts on the Node.js package.json asks f
 
   test('projects on the Node image name no runtime: CodeBuild selects none on a custom image', () => {
     const custom = projects.filter(({ image }) => !image.startsWith('aws/codebuild/'));
-    assert.equal(custom.length, 7);
+    assert.equal(custom.length, 8);
     for (const { id, install } of custom) assert.equal(install?.['runtime-versions'], undefined, id);
   });
 

@@ -3,6 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import cdkJson from '../../cdk.json' with { type: 'json' };
 import { environmentStackName, sharedStackName } from '../../infra/lib/names.ts';
+import { STAGING } from '../../infra/lib/environments.ts';
 import { IDENTITY } from '../../src/identity.ts';
 import { PipelineStack, type PipelineStackProps } from '../../infra/lib/pipeline-stack.ts';
 import { ImageSigning } from '../../infra/lib/registry/image-signing.ts';
@@ -35,7 +36,12 @@ export function buildPipeline(
     return stack;
   };
   const environments = environmentIds.map((id, index) => ({
-    settings: { id, name: id.toLowerCase() },
+    // Every environment another follows is checked before the promotion, as staging is.
+    settings: {
+      id,
+      name: id.toLowerCase(),
+      ...(index < environmentIds.length - 1 && { promotionChecks: STAGING.promotionChecks }),
+    },
     units:
       index < environmentIds.length - 1
         ? [

@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { NODE_BUILD_IMAGE } from '../../infra/lib/pipeline-stack.ts';
 import { IMAGE_CONTRACT } from '../../infra/lib/service/image-contract.ts';
+import { PROMOTION_OUTPUTS } from '../../infra/lib/pipeline/buildspecs.ts';
 import {
   CONNECTION_ARN,
   actionEnvironment,
@@ -28,6 +29,7 @@ const ALL_STAGES = [
   'Build',
   'Deploy-Staging',
   'Smoke-Staging',
+  'Verify-Staging',
   'Approve-Production',
   'Deploy-Production',
   'Smoke-Production',
@@ -160,8 +162,11 @@ suite('Test stage', () => {
     const spec = buildSpecOf(template, projectOf(unitTest!));
     assert.deepEqual(spec.phases.build?.commands, ['REQUIRE_BROWSER=1 REQUIRE_HAPROXY=1 npm run test:ci']);
     assert.match(spec.phases.install!.commands[0]!, /apt-get install .*chromium/);
+    // UnitTest's own two; Verify-Staging's have their own names (pipeline-verify.test.ts).
     const groups = Object.fromEntries(
-      resourcesOfType(template, 'AWS::CodeBuild::ReportGroup').map(([id, group]) => [group.Properties!.Type, id]),
+      resourcesOfType(template, 'AWS::CodeBuild::ReportGroup')
+        .filter(([id]) => /^(JUnit|Coverage)/.test(id))
+        .map(([id, group]) => [group.Properties!.Type, id]),
     );
     assert.deepEqual(spec.reports, {
       [`<${groups.TEST}.Arn>`]: { files: ['junit.xml'], 'base-directory': 'reports', 'file-format': 'JUNITXML' },
@@ -171,8 +176,9 @@ suite('Test stage', () => {
         'file-format': 'LCOVINFO',
       },
     });
-    const reportWriters = grants().filter(({ action }) => action === 'codebuild:CreateReport');
-    assert.deepEqual(new Set(reportWriters.map(({ role }) => role)), new Set([roleOfProject(projectOf(unitTest!))]));
+    const reportWriters = grants().filter(
+      ({ action, role }) => action === 'codebuild:CreateReport' && role === roleOfProject(projectOf(unitTest!)),
+    );
     assert.deepEqual(
       reportWriters.flatMap(({ resources }) => resources),
       Object.values(groups).map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })),
@@ -288,7 +294,7 @@ suite('Deploy and Smoke stages', () => {
           '-c "imageTag=$IMAGE_TAG" -c "imageDigest=$IMAGE_DIGEST" --require-approval never --progress events ' +
           '--outputs-file cdk-outputs.json',
       );
-      assert.deepEqual(spec.env?.['exported-variables'], ['SERVICE_URL']);
+      assert.deepEqual(spec.env?.['exported-variables'], ['SERVICE_URL', ...Object.keys(PROMOTION_OUTPUTS)]);
       assert.equal(deploy!.Namespace, `Deploy${environment}`);
     });
 
@@ -457,7 +463,8 @@ suite('safety: encryption, logs, timeouts, notifications', () => {
 
   test('every CodeBuild project has the KMS key, a timeout and its own encrypted log group, kept a year', () => {
     const projects = resourcesOfType(template, 'AWS::CodeBuild::Project');
-    assert.equal(projects.length, 10);
+    // Ten, and Verify-Staging's three: Acceptance, LoadTestStaging, Resilience.
+    assert.equal(projects.length, 13);
     const logGroups = new Map(
       resourcesOfType(template, 'AWS::Logs::LogGroup').map(([id, group]) => [id, group.Properties!]),
     );
@@ -476,7 +483,7 @@ suite('safety: encryption, logs, timeouts, notifications', () => {
     const groups = Object.entries(template.toJSON().Resources as Record<string, Record<string, unknown>>).filter(
       ([, resource]) => resource.Type === 'AWS::Logs::LogGroup',
     );
-    assert.equal(groups.length, 10);
+    assert.equal(groups.length, 13);
     for (const [id, group] of groups) {
       assert.deepEqual([group.DeletionPolicy, group.UpdateReplacePolicy], ['Retain', 'Retain'], id);
     }
@@ -536,7 +543,7 @@ suite('props', () => {
     const { template: custom } = buildPipeline({}, 'eu-west-1', ['Qa', 'Live']);
     assert.deepEqual(
       stages(custom).map(({ Name }) => Name),
-      [...ALL_STAGES.slice(0, 4), 'Deploy-Qa', 'Smoke-Qa', 'Approve-Live', 'Deploy-Live', 'Smoke-Live'],
+      [...ALL_STAGES.slice(0, 4), 'Deploy-Qa', 'Smoke-Qa', 'Verify-Qa', 'Approve-Live', 'Deploy-Live', 'Smoke-Live'],
     );
     const deploy = commandsOf(buildSpecOf(custom, projectOf(stage(custom, 'Deploy-Live').Actions[1]!)));
     assert.ok(
@@ -583,7 +590,7 @@ suite('props', () => {
     assert.deepEqual(
       stages(waved).map(({ Name }) => Name),
       [
-        ...ALL_STAGES.slice(0, 7),
+        ...ALL_STAGES.slice(0, 8),
         'Deploy-Production-Wave1',
         'Smoke-Production-Wave1',
         'Deploy-Production-Wave2',

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { withApp } from '../helpers/app.ts';
+import { withTarget } from '../helpers/target.ts';
 import { IDENTITY } from '../../src/identity.ts';
 
-const app = await withApp();
-const response = await app.inject({ url: '/openapi.json' });
+const { get } = await withTarget();
+const response = await get('/openapi.json');
 assert.equal(response.statusCode, 200);
 const document: Record<string, any> = response.json();
 
@@ -67,7 +67,7 @@ test('the health check is documented with its 400 and its 503 during shutdown; t
 });
 
 test('GET /health with a query gets a 400 that says it takes none', async () => {
-  const response = await app.inject({ url: '/health?verbose=1' });
+  const response = await get(`${IDENTITY.healthPath}?verbose=1`);
   assert.equal(response.statusCode, 400);
   assert.deepEqual(response.json(), {
     statusCode: 400,
@@ -78,7 +78,7 @@ test('GET /health with a query gets a 400 that says it takes none', async () => 
 
 test("Swagger UI's own document paths redirect for good to /openapi.json, its one URL", async () => {
   for (const path of ['/json', '/yaml']) {
-    const response = await app.inject({ url: path });
+    const response = await get(path);
     assert.equal(response.statusCode, 301, path);
     assert.equal(response.headers.location, '/openapi.json', path);
   }

@@ -320,6 +320,15 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, readonly string[]>> = {
     'elasticloadbalancing:DeleteTargetGroup',
     ...ELB_READ,
   ],
+  'AWS::FIS::ExperimentTemplate': [
+    'fis:CreateExperimentTemplate',
+    'fis:GetExperimentTemplate',
+    'fis:UpdateExperimentTemplate',
+    'fis:DeleteExperimentTemplate',
+    'fis:TagResource',
+    'fis:UntagResource',
+    'fis:ListTagsForResource',
+  ],
   'AWS::IAM::Policy': ['iam:PutRolePolicy', 'iam:GetRolePolicy', 'iam:DeleteRolePolicy', 'iam:ListRolePolicies'],
   'AWS::IAM::Role': [
     'iam:CreateRole',
@@ -419,6 +428,17 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, readonly string[]>> = {
     's3:GetBucketPolicy',
   ],
   'AWS::S3::BucketPolicy': ['s3:PutBucketPolicy', 's3:GetBucketPolicy', 's3:DeleteBucketPolicy'],
+  // GetSecretValue: CloudFormation resolves the web ACL's dynamic reference to the secret as this role.
+  'AWS::SecretsManager::Secret': [
+    'secretsmanager:CreateSecret',
+    'secretsmanager:DescribeSecret',
+    'secretsmanager:GetRandomPassword',
+    'secretsmanager:GetSecretValue',
+    'secretsmanager:UpdateSecret',
+    'secretsmanager:DeleteSecret',
+    'secretsmanager:TagResource',
+    'secretsmanager:UntagResource',
+  ],
   'AWS::Signer::SigningProfile': [
     'signer:PutSigningProfile',
     'signer:GetSigningProfile',

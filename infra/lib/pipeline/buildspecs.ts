@@ -187,6 +187,27 @@ export function serviceUrlCommand(serviceStackName: string): string {
 const IMAGE_CONTEXT = '-c "imageTag=$IMAGE_TAG" -c "imageDigest=$IMAGE_DIGEST"';
 
 /**
+ * The service stack's outputs that the promotion checks need (service/promotion-checks.ts), by the variable the
+ * deploy action exports each as. A stack without promotion checks exports them empty.
+ */
+export const PROMOTION_OUTPUTS = {
+  PROMOTION_ROLE_ARN: 'PromotionCheckRoleArn',
+  EXPERIMENT_TEMPLATE_ID: 'ResilienceExperimentTemplateId',
+  LOAD_TEST_TOKEN_ARN: 'LoadTestTokenArn',
+  CLUSTER_NAME: 'ClusterName',
+  SERVICE_NAME: 'ServiceName',
+} as const;
+
+/** Sets each PROMOTION_OUTPUTS variable from `cdk deploy --outputs-file`; empty when the stack has no such output. */
+export function promotionOutputsCommand(serviceStackName: string): string {
+  const script =
+    `const outputs = require('./${OUTPUTS_FILE}')[${JSON.stringify(serviceStackName)}] ?? {}; ` +
+    `for (const [name, output] of Object.entries(${JSON.stringify(PROMOTION_OUTPUTS)})) ` +
+    "console.log(name + '=' + JSON.stringify(outputs[output] ?? ''));";
+  return `eval "$(node -e ${shellQuote(script)})"`;
+}
+
+/**
  * A drift check of the environment's stacks (drift-check.sh), a stop on a change to the production listener rule
  * (rule-change-check.sh), then
  * `cdk deploy` of one environment with exactly the image digest the Build stage pushed.
@@ -226,10 +247,11 @@ export function deploySpec(options: DeploySpecOptions): BuildSpecObject {
           `--outputs-file ${OUTPUTS_FILE}`,
         ),
         serviceUrlCommand(options.serviceStackName),
+        promotionOutputsCommand(options.serviceStackName),
         'echo "deployed image $IMAGE_DIGEST (tag $IMAGE_TAG); the service answers at $SERVICE_URL"',
       ],
     },
-    exportedVariables: ['SERVICE_URL'],
+    exportedVariables: ['SERVICE_URL', ...Object.keys(PROMOTION_OUTPUTS)],
     npmCache: true,
   });
 }
@@ -283,6 +305,84 @@ export function bakeSpec(): BuildSpecObject {
         'sleep $((BAKE_MINUTES * 60))',
         'for url in $SERVICE_URLS; do npm run smoke -- "$url"; done',
       ],
+    },
+  });
+}
+
+/**
+ * The acceptance test (scripts/acceptance.ts) against SERVICE_URL: the contract and browser suites, with Debian's
+ * Chromium, JUnit into the report group.
+ */
+export function acceptanceSpec(reportGroupArn: string): BuildSpecObject {
+  return spec({
+    phases: {
+      install: [
+        'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null',
+        NPM_CI,
+      ],
+      build: [
+        ': "${SERVICE_URL:?SERVICE_URL is not set: the acceptance action passes the URL from the deploy action}"',
+        'REQUIRE_BROWSER=1 npm run acceptance -- "$SERVICE_URL" --junit reports/acceptance.xml',
+      ],
+    },
+    reports: {
+      [reportGroupArn]: { files: ['acceptance.xml'], 'base-directory': 'reports', 'file-format': 'JUNITXML' },
+    },
+    npmCache: true,
+  });
+}
+
+export interface LoadTestSpecOptions {
+  readonly reportGroupArn: string;
+  /** The environment whose thresholds apply: its lower-case name. */
+  readonly environmentName: string;
+  readonly durationSeconds: number;
+  readonly ratePerSecond: number;
+  readonly connections: number;
+}
+
+/**
+ * The load test (scripts/loadtest.ts) against SERVICE_URL, with the environment's bounds and thresholds, and the
+ * token that exempts it from the web ACL's per-IP rate rule, read through the environment's promotion-check role.
+ */
+export function loadTestSpec(options: LoadTestSpecOptions): BuildSpecObject {
+  return spec({
+    phases: {
+      install: [NPM_CI],
+      build: [
+        ': "${SERVICE_URL:?SERVICE_URL is not set: the load test action passes the URL from the deploy action}"',
+        ': "${LOAD_TEST_TOKEN_ARN:?LOAD_TEST_TOKEN_ARN is not set: the environment has no promotion checks}"',
+        // With LOAD_TEST_TOKEN_ARN set, it exports LOAD_TEST_TOKEN too.
+        'source infra/lib/pipeline/promotion-role.sh',
+        line(
+          'npm run loadtest -- "$SERVICE_URL"',
+          `--duration ${options.durationSeconds} --rate ${options.ratePerSecond} --connections ${options.connections}`,
+          `--environment ${shellQuote(options.environmentName)} --junit reports/loadtest.xml`,
+        ),
+      ],
+    },
+    reports: {
+      [options.reportGroupArn]: { files: ['loadtest.xml'], 'base-directory': 'reports', 'file-format': 'JUNITXML' },
+    },
+    npmCache: true,
+  });
+}
+
+/**
+ * The resilience experiment (resilience-experiment.ts) during the load test: the action runs beside LoadTest, starts
+ * the environment's FIS experiment, and waits for the service to recover, through the promotion-check role.
+ */
+export function resilienceSpec(reportGroupArn: string): BuildSpecObject {
+  return spec({
+    phases: {
+      build: [
+        ': "${EXPERIMENT_TEMPLATE_ID:?EXPERIMENT_TEMPLATE_ID is not set: the environment has no promotion checks}"',
+        'source infra/lib/pipeline/promotion-role.sh',
+        'JUNIT=reports/resilience.xml node infra/lib/pipeline/resilience-experiment.ts',
+      ],
+    },
+    reports: {
+      [reportGroupArn]: { files: ['resilience.xml'], 'base-directory': 'reports', 'file-format': 'JUNITXML' },
     },
   });
 }

@@ -4,6 +4,7 @@
  * pipeline-stack.ts turns each entry into stages; the names come from here, so the tests and docs read the same.
  */
 import type { Stack } from 'aws-cdk-lib';
+import type { PromotionCheckSettings } from '../load-test.ts';
 import { REGION } from '../environments.ts';
 import { regionPart } from '../names.ts';
 
@@ -22,8 +23,15 @@ export interface PipelineUnit {
 
 /** One environment as the pipeline deploys it: the app's own stacks, never names of the pipeline's making. */
 export interface PipelineEnvironment {
-  /** Title case, for stage names (Deploy-Staging); lower case, for the image's deployed-<name> tag. */
-  readonly settings: { readonly id: string; readonly name: string };
+  /**
+   * Title case, for stage names (Deploy-Staging); lower case, for the image's deployed-<name> tag; the load test and
+   * resilience experiment run before the next environment is promoted, when it has them.
+   */
+  readonly settings: {
+    readonly id: string;
+    readonly name: string;
+    readonly promotionChecks?: PromotionCheckSettings;
+  };
   /** Every region's copy, in wave order. */
   readonly units: readonly PipelineUnit[];
 }
@@ -45,6 +53,11 @@ export interface WavePlan {
   readonly bake: boolean;
   /** The environment's last wave: the image is tagged deployed-<name> after its smoke test. */
   readonly last: boolean;
+  /**
+   * `Verify-Staging`: after the last wave of an environment that another follows, its acceptance test, then its load
+   * test with the resilience experiment, before the next environment's approval.
+   */
+  readonly verifyStage?: string;
 }
 
 /** The waves in the order the pipeline deploys them. */
@@ -68,6 +81,10 @@ export function planWaves(environments: readonly PipelineEnvironment[], requireA
         previous: position === 0 ? previous : undefined,
         bake: position < waves.length - 1,
         last: position === waves.length - 1,
+        verifyStage:
+          position === waves.length - 1 && environments[index + 1] !== undefined
+            ? `Verify-${environment.settings.id}`
+            : undefined,
       };
     });
   });
@@ -85,5 +102,8 @@ export function unitNames(environmentId: string, region: string) {
     namespace: `Deploy${environmentId}${part}`,
     deployAction: home ? 'Deploy' : `Deploy-${part}`,
     smokeAction: home ? 'Smoke' : `Smoke-${part}`,
+    acceptanceAction: home ? 'Acceptance' : `Acceptance-${part}`,
+    loadTestAction: home ? 'LoadTest' : `LoadTest-${part}`,
+    resilienceAction: home ? 'Resilience' : `Resilience-${part}`,
   };
 }

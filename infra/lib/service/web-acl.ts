@@ -24,12 +24,25 @@ export interface WebAclSettings {
   readonly blockSpikeThreshold?: number;
 }
 
+/**
+ * Requests that carry this header with this value are not counted by the per-IP rate rule; every other rule still
+ * applies to them. For the pipeline's load test (docs/decisions/load-test-exemption.md).
+ */
+export interface RateLimitExemption {
+  /** Lower case, e.g. x-load-test-token. */
+  readonly headerName: string;
+  /** A secret's value, resolved at deploy: whoever knows it is exempt. */
+  readonly headerValue: string;
+}
+
 export interface WebAclProps extends WebAclSettings {
   readonly loadBalancer: elbv2.IApplicationLoadBalancer;
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
   /** Encrypts the WAF log group (Control Tower CT.CLOUDWATCH.PR.3): the stack's log key. */
   readonly logKey: kms.IKey;
+  /** @default none: the rate rule counts every request */
+  readonly rateLimitExemption?: RateLimitExemption;
 }
 
 /**
@@ -75,6 +88,13 @@ export class WebAcl extends Construct {
       }
     }
 
+    const exemption = props.rateLimitExemption;
+    if (exemption !== undefined && !/^[a-z0-9-]{1,64}$/.test(exemption.headerName)) {
+      throw new Error(
+        `${this.node.path}: rateLimitExemption.headerName ${JSON.stringify(exemption.headerName)} must be a lower-case header name`,
+      );
+    }
+
     const name = Names.uniqueResourceName(this, { maxLength: 100, separator: '-' });
     const visibility = (metricName: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
       cloudWatchMetricsEnabled: true,
@@ -115,7 +135,28 @@ export class WebAcl extends Construct {
         {
           name: 'RatePerIp',
           priority: RATE_LIMIT_PRIORITY,
-          statement: { rateBasedStatement: { limit, aggregateKeyType: 'IP', evaluationWindowSec: 300 } },
+          statement: {
+            rateBasedStatement: {
+              limit,
+              aggregateKeyType: 'IP',
+              evaluationWindowSec: 300,
+              // Only requests outside the scope-down statement are counted: the exempt header keeps a request out.
+              ...(exemption && {
+                scopeDownStatement: {
+                  notStatement: {
+                    statement: {
+                      byteMatchStatement: {
+                        fieldToMatch: { singleHeader: { Name: exemption.headerName } },
+                        positionalConstraint: 'EXACTLY',
+                        searchString: exemption.headerValue,
+                        textTransformations: [{ priority: 0, type: 'NONE' }],
+                      },
+                    },
+                  },
+                },
+              }),
+            },
+          },
           action: counting ? { count: {} } : { block: {} },
           visibilityConfig: visibility('RatePerIp'),
         },

@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { WORKED_EXAMPLES } from '../../../src/example/worked-examples.ts';
 import { EXAMPLE_ROUTES } from '../../../src/example/plugin.ts';
 import { generateClient, listeningApp } from '../../helpers/openapi.ts';
+import { ACCEPTANCE_BASE_URL } from '../../helpers/target.ts';
 
 /** What clock.caller.ts exports: its own types come from the generated client, which the repository does not have. */
 interface ClockCaller {
@@ -17,7 +18,7 @@ interface ClockCaller {
   realTimeAsText(baseUrl: string, mirrorTime: string): Promise<unknown>;
 }
 
-const { url } = await listeningApp({ routes: EXAMPLE_ROUTES });
+const url = ACCEPTANCE_BASE_URL ?? (await listeningApp({ routes: EXAMPLE_ROUTES })).url;
 const client = await generateClient(url, [join(import.meta.dirname, 'clock.caller.ts')]);
 // Types are stripped when it runs, so it runs even when it does not type-check: that test and these fail apart.
 const caller = (await import(pathToFileURL(join(client.dir, 'clock.caller.ts')).href)) as ClockCaller;

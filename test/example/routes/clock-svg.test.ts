@@ -1,13 +1,11 @@
 import { before, suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { withExample } from '../app.ts';
+import { exampleTarget } from '../app.ts';
 import { PAGE_HEADERS } from '../../../src/headers.ts';
 import { angleBetween, drawnHands, isWellFormedXml } from '../clock-geometry.ts';
 
-const app = await withExample();
-
-const get = (url: string, headers: Record<string, string> = {}) => app.inject({ method: 'GET', url, headers });
+const { get } = await exampleTarget();
 
 suite('GET /clock.svg', () => {
   test('draws the clock as SVG: well-formed, with its hands at the right angles', async () => {

@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withExample } from '../app.ts';
+import { exampleTarget } from '../app.ts';
 
-const app = await withExample();
-const response = await app.inject({ url: '/openapi.json' });
+const response = await (await exampleTarget()).get('/openapi.json');
 assert.equal(response.statusCode, 200);
 const document: Record<string, any> = response.json();
 

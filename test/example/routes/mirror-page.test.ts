@@ -3,15 +3,13 @@ import assert from 'node:assert/strict';
 import { Script } from 'node:vm';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { withExample } from '../app.ts';
+import { exampleTarget } from '../app.ts';
 import { PAGE_HEADERS } from '../../../src/headers.ts';
 import { ROOT } from '../../../tools/root.ts';
 import { angleBetween, drawnHands, type DrawnHands, isWellFormedXml } from '../clock-geometry.ts';
 import { IDENTITY } from '../../../src/identity.ts';
 
-const app = await withExample();
-
-const get = (url: string) => app.inject({ method: 'GET', url });
+const { get } = await exampleTarget();
 
 const svgs = (html: string) => html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
 
