@@ -282,10 +282,24 @@ export class PipelineStack extends Stack {
         input: source,
         variablesNamespace: names.namespace,
         environmentVariables: { IMAGE_TAG: { value: imageTag } },
+        runOrder: 2,
       });
       return { unit, action };
     });
-    this.pipeline.addStage({ stageName: wave.deployStage, actions: deploys.map(({ action }) => action) });
+    // Each unit's edge stack first: its service stack reads the web ACL's ARN from it.
+    const edges = wave.units.map(
+      (unit) =>
+        new actions.CodeBuildAction({
+          actionName: unitNames(settings.id, unit.region).edgeAction,
+          project: this.deployers.edge(settings.id, unit),
+          input: source,
+          runOrder: 1,
+        }),
+    );
+    this.pipeline.addStage({
+      stageName: wave.deployStage,
+      actions: [...edges, ...deploys.map(({ action }) => action)],
+    });
     const smokes = deploys.map(
       ({ unit, action }) =>
         new actions.CodeBuildAction({

@@ -1,4 +1,6 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -8,12 +10,25 @@ import type { Construct } from 'constructs';
 import { LOG_LEVELS, type LogLevel } from '../../src/config.ts';
 import { AppService, type CanarySettings } from './service/app-service.ts';
 import { IMAGE_CONTRACT } from './service/image-contract.ts';
-import { PublicLoadBalancer, type HostedZoneAttributes } from './service/public-load-balancer.ts';
+import { EdgeDistribution, validateDomainSettings, type HostedZoneAttributes } from './service/edge-distribution.ts';
+import { OriginLoadBalancer } from './service/origin-load-balancer.ts';
 import { evaluationWindow, METRIC_DELAY, ServiceAlarms } from './service/service-alarms.ts';
 import { ServiceDashboard } from './service/dashboard.ts';
 import { SyntheticCheck } from './service/synthetic-check.ts';
-import { WebAcl, type WebAclSettings } from './service/web-acl.ts';
 import { parameterPath } from './names.ts';
+
+/** What the service stack uses of its edge stack in us-east-1 (infra/lib/edge-stack.ts). */
+export interface EdgeAttachment {
+  /** The CLOUDFRONT web ACL the distribution names. */
+  readonly webAclArn: string;
+  /** For the dashboard: the web ACL's blocked and counted requests, us-east-1 metrics. */
+  readonly waf: { readonly blockedRequests: cloudwatch.IMetric; readonly countedRequests: cloudwatch.IMetric };
+  /** The viewer certificate issued there for domainName, when the hosted zone is given and no certificateArn. */
+  readonly certificate?: acm.ICertificate;
+}
+
+/** The paths the edge caches: answers that are pure functions of their query and the Accept header. */
+export const CACHED_PATHS = ['/clock', '/clock.svg'] as const;
 
 /** A repository in another stack's account, read by ARN: never a cross-account or cross-region export. */
 export interface RepositoryLocation {
@@ -64,11 +79,16 @@ export interface ServiceStackProps extends StackProps {
    */
   readonly secretsKeyArn?: string;
 
-  /** The name clients use. Required with certificateArn. @default - the load balancer's DNS name over HTTP */
+  /** The web ACL and certificate from the edge stack in us-east-1. */
+  readonly edge: EdgeAttachment;
+  /**
+   * The name clients use, an alias of the distribution. Required with certificateArn.
+   * @default - the distribution's *.cloudfront.net name, over HTTPS
+   */
   readonly domainName?: string;
-  /** Gets an alias record for domainName, and a DNS-validated certificate unless certificateArn is given. */
+  /** Gets alias records for domainName; the edge stack issues a DNS-validated certificate unless certificateArn is given. */
   readonly hostedZone?: HostedZoneAttributes;
-  /** An ACM certificate in this region that covers domainName. */
+  /** An ACM certificate in us-east-1, where CloudFront reads it, that covers domainName. */
   readonly certificateArn?: string;
   /** @default false */
   readonly deletionProtection?: boolean;
@@ -88,12 +108,9 @@ export interface ServiceStackProps extends StackProps {
   /** @default - no subscription */
   readonly alarmEmail?: string;
 
-  /** The WAF web ACL on the load balancer. @default { mode: 'block', requestsPerIpPer5Minutes: 1000 } */
-  readonly webAcl?: WebAclSettings;
-
-  /** Container and WAF logs. @default logs.RetentionDays.ONE_MONTH */
+  /** Container logs. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
-  /** For the container and WAF logs. @default RemovalPolicy.DESTROY */
+  /** For the container logs. @default RemovalPolicy.DESTROY */
   readonly logRemovalPolicy?: RemovalPolicy;
 }
 
@@ -104,28 +121,41 @@ const RUNTIME_CONFIG_NAMES = ['LOG_LEVEL', 'LOG_REQUESTS', 'KEEP_ALIVE_TIMEOUT_M
 const IDLE_TIMEOUT = Duration.seconds(60);
 const KEEP_ALIVE_MARGIN = Duration.seconds(5);
 
-/** One environment's service: load balancer, cluster, Fargate service, autoscaling, alarms. */
+/** One environment's service: distribution, internal load balancer, cluster, Fargate service, autoscaling, alarms. */
 export class ServiceStack extends Stack {
   public readonly cluster: ecs.ICluster;
   public readonly service: ecs.FargateService;
-  /** What the pipeline's smoke test calls. */
+  /** What the pipeline's smoke test calls: the distribution, as clients reach it. */
   public readonly serviceUrl: string;
+  public readonly edge: EdgeDistribution;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
+    // The edge stack's web ACL and certificate are in us-east-1: the app's weak references read their ARNs with
+    // Fn::GetStackOutput, which crosses regions with no custom resource (docs/decisions/edge.md).
     super(scope, id, props);
     const settings = resolveSettings(id, props);
 
-    const loadBalancer = new PublicLoadBalancer(this, 'LoadBalancer', {
+    const loadBalancer = new OriginLoadBalancer(this, 'LoadBalancer', {
       vpc: props.vpc,
       targetPort: IMAGE_CONTRACT.port,
       healthCheckPath: IMAGE_CONTRACT.healthPath,
       idleTimeout: IDLE_TIMEOUT,
       // ECS stops a task once the load balancer has drained it: 30 s for requests in flight, not the 300 s default.
       deregistrationDelay: Duration.seconds(30),
+      deletionProtection: props.deletionProtection,
+    });
+    const certificate =
+      props.certificateArn === undefined
+        ? props.edge.certificate
+        : acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn);
+    this.edge = new EdgeDistribution(this, 'Edge', {
+      loadBalancer: loadBalancer.loadBalancer,
+      webAclArn: props.edge.webAclArn,
+      cachedPaths: CACHED_PATHS,
+      originIdleTimeout: IDLE_TIMEOUT,
       domainName: props.domainName,
       hostedZone: props.hostedZone,
-      certificateArn: props.certificateArn,
-      deletionProtection: props.deletionProtection,
+      certificate,
     });
 
     const alarms = new ServiceAlarms(this, 'Alarms', {
@@ -138,7 +168,7 @@ export class ServiceStack extends Stack {
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.DESTROY;
     const syntheticCheck = new SyntheticCheck(this, 'SyntheticCheck', {
-      serviceUrl: loadBalancer.url,
+      serviceUrl: this.edge.url,
       vpc: props.vpc,
       accessLogBucket: loadBalancer.accessLogBucket,
     });
@@ -185,53 +215,35 @@ export class ServiceStack extends Stack {
     });
     // A check that ran before the first tasks are up would fail, and roll back the very first deployment.
     syntheticCheck.canary.node.addDependency(app.service);
-    const webAcl = new WebAcl(this, 'WebAcl', {
-      ...(props.webAcl ?? { requestsPerIpPer5Minutes: 1000 }),
-      loadBalancer: loadBalancer.loadBalancer,
-      logRetention,
-      logRemovalPolicy,
-      logKey: app.logKey,
-    });
-    for (const alarm of [syntheticCheck.failedAlarm, webAcl.blockSpike]) {
-      alarm.addAlarmAction(new actions.SnsAction(alarms.topic));
-      alarm.addOkAction(new actions.SnsAction(alarms.topic));
-    }
+    syntheticCheck.failedAlarm.addAlarmAction(new actions.SnsAction(alarms.topic));
+    syntheticCheck.failedAlarm.addOkAction(new actions.SnsAction(alarms.topic));
     const dashboard = new ServiceDashboard(this, 'Dashboard', {
       loadBalancer: loadBalancer.loadBalancer,
       targetGroups: [loadBalancer.blueTargetGroup, loadBalancer.greenTargetGroup],
       service: app.service,
       cluster: app.cluster,
       canary: syntheticCheck.canary,
-      waf: webAcl,
-      alarms: [
-        alarms.serverErrorRate,
-        alarms.unhealthyTargets,
-        alarms.p99Latency,
-        syntheticCheck.failedAlarm,
-        webAcl.blockSpike,
-      ],
+      // The web ACL's own alarm is in us-east-1 with its metrics, and notifies from there (edge-stack.ts).
+      waf: props.edge.waf,
+      alarms: [alarms.serverErrorRate, alarms.unhealthyTargets, alarms.p99Latency, syntheticCheck.failedAlarm],
       appLogGroup: app.logGroup,
     });
     this.cluster = app.cluster;
     this.service = app.service;
-    this.serviceUrl = loadBalancer.url;
+    this.serviceUrl = this.edge.url;
 
-    new CfnOutput(this, 'ServiceUrl', { value: loadBalancer.url, description: 'Where the service answers' });
-    new CfnOutput(this, 'LoadBalancerDnsName', {
-      value: loadBalancer.loadBalancer.loadBalancerDnsName,
+    new CfnOutput(this, 'ServiceUrl', { value: this.edge.url, description: 'Where the service answers, over HTTPS' });
+    new CfnOutput(this, 'DistributionDomainName', {
+      value: this.edge.distribution.distributionDomainName,
       description: 'The target for a CNAME when DNS is managed outside Route 53',
     });
+    new CfnOutput(this, 'DistributionId', { value: this.edge.distribution.distributionId });
     new CfnOutput(this, 'ClusterName', { value: app.cluster.clusterName });
     new CfnOutput(this, 'ServiceName', { value: app.service.serviceName });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
     new CfnOutput(this, 'DashboardUrl', {
       value: dashboard.url,
       description: 'Requests, errors, latency, tasks, checks, WAF',
-    });
-    // The IP set's Ref is `name|id|scope`, what `aws wafv2 update-ip-set` needs to unblock a client by hand.
-    new CfnOutput(this, 'WafAllowList', {
-      value: webAcl.allowList.ref,
-      description: 'The WAF allow list, as name|id|scope',
     });
   }
 
@@ -281,6 +293,10 @@ function resolveSettings(id: string, props: ServiceStackProps) {
     p99Latency: props.p99Latency ?? Duration.seconds(1),
   };
 
+  validateDomainSettings(id, props);
+  if (props.domainName !== undefined && props.certificateArn === undefined && props.edge.certificate === undefined) {
+    fail(`domainName ${props.domainName} has no certificate: the edge stack issues one when given the hosted zone`);
+  }
   // ECR's tag grammar; the pipeline tags with the semver version and version-sha.
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(props.imageTag)) {
     fail(`imageTag ${JSON.stringify(props.imageTag)} is not a valid image tag`);
