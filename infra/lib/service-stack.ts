@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { LOG_LEVELS, type LogLevel } from '../../src/config.ts';
 import { AppService, type CanarySettings } from './service/app-service.ts';
+import { CacheInvalidation } from './service/cache-invalidation.ts';
 import { IMAGE_CONTRACT } from './service/image-contract.ts';
 import { EdgeDistribution, validateDomainSettings, type HostedZoneAttributes } from './service/edge-distribution.ts';
 import { OriginLoadBalancer } from './service/origin-load-balancer.ts';
@@ -215,6 +216,16 @@ export class ServiceStack extends Stack {
     });
     // A check that ran before the first tasks are up would fail, and roll back the very first deployment.
     syntheticCheck.canary.node.addDependency(app.service);
+    // Once the new revision takes all the traffic (CloudFormation waits for the ECS deployment), the edge forgets
+    // the answers the old one gave: a deploy may change them, and the edge would keep them for up to a day.
+    const invalidation = new CacheInvalidation(this, 'CacheInvalidation', {
+      vpc: props.vpc,
+      logGroup: app.logGroup,
+      distribution: this.edge.distribution,
+      paths: CACHED_PATHS.map((path) => `${path}*`),
+      revision: props.imageTag,
+    });
+    invalidation.node.addDependency(app.service);
     syntheticCheck.failedAlarm.addAlarmAction(new actions.SnsAction(alarms.topic));
     syntheticCheck.failedAlarm.addOkAction(new actions.SnsAction(alarms.topic));
     const dashboard = new ServiceDashboard(this, 'Dashboard', {
