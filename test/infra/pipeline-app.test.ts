@@ -209,7 +209,8 @@ suite('the app and the pipeline stack', () => {
           'Test: StaticAnalysis@1 UnitTest@1',
           'UpdatePipeline: SelfMutate@1 Registry@2',
           'Build: Image@1',
-          'Deploy-Staging: Deploy@1',
+          // Each unit's edge stack in us-east-1 first: its service stack reads the web ACL from it.
+          'Deploy-Staging: Deploy-Edge@1 Deploy@2',
           'Smoke-Staging: Smoke@1 TagDeployed@2',
           'Approve-Production: Approve@1',
         ];
@@ -219,12 +220,12 @@ suite('the app and the pipeline stack', () => {
             ? [
                 ...build,
                 // Wave 1, then its smoke test and a bake with a second smoke test, before wave 2.
-                'Deploy-Production-Wave1: Deploy@1',
+                'Deploy-Production-Wave1: Deploy-Edge@1 Deploy@2',
                 'Smoke-Production-Wave1: Smoke@1 Bake@2',
-                'Deploy-Production-Wave2: Deploy-EuCentral1@1',
+                'Deploy-Production-Wave2: Deploy-EuCentral1-Edge@1 Deploy-EuCentral1@2',
                 'Smoke-Production-Wave2: Smoke-EuCentral1@1 TagDeployed@2',
               ]
-            : [...build, 'Deploy-Production: Deploy@1', 'Smoke-Production: Smoke@1 TagDeployed@2'],
+            : [...build, 'Deploy-Production: Deploy-Edge@1 Deploy@2', 'Smoke-Production: Smoke@1 TagDeployed@2'],
         );
       });
 

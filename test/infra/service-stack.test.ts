@@ -397,7 +397,13 @@ suite('load balancer', () => {
     const listeners = resourcesOfType(staging, 'AWS::ElasticLoadBalancingV2::Listener').map(([, r]) => r.Properties!);
     assert.deepEqual(
       listeners.map((l) => [l.Port, l.Protocol, l.DefaultActions]),
-      [[80, 'HTTP', [{ Type: 'redirect', RedirectConfig: { Port: '443', Protocol: 'HTTPS', StatusCode: 'HTTP_301' } }]]],
+      [
+        [
+          80,
+          'HTTP',
+          [{ Type: 'redirect', RedirectConfig: { Port: '443', Protocol: 'HTTPS', StatusCode: 'HTTP_301' } }],
+        ],
+      ],
     );
     // The production rule matches every path: the default action answers nothing.
     staging.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
