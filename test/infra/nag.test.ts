@@ -16,11 +16,18 @@ const apps: [string, App][] = [
 ];
 const assemblies = apps.map(([name, app]) => [name, app.synth()] as const);
 
-const SERVICE_ACKNOWLEDGEMENTS = (stack: string) => [
+const SERVICE_ACKNOWLEDGEMENTS = (stack: string, domain = false) => [
   `${stack}/App/CanaryRole AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers]`,
   `${stack}/App/TaskDefinition/ExecutionRole AwsSolutions-IAM5[Resource::*]`,
   `${stack}/LoadBalancer/AccessLogs AwsSolutions-S1`,
-  `${stack}/LoadBalancer/LoadBalancer/SecurityGroup AwsSolutions-EC23`,
+  ...['AWSLambdaBasicExecutionRole', 'AWSLambdaVPCAccessExecutionRole'].map(
+    (policy) =>
+      `${stack}/AWS679f53fac002430cb0da5b7982bd2287 AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/${policy}]`,
+  ),
+  `${stack}/Edge/Distribution AwsSolutions-CFR1`,
+  `${stack}/Edge/Distribution AwsSolutions-CFR3`,
+  // Only without a domain: the default *.cloudfront.net certificate.
+  ...(domain ? [] : [`${stack}/Edge/Distribution AwsSolutions-CFR4`]),
   ...[
     'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
     'IAM5[Action::kms:GenerateDataKey*]',
@@ -45,16 +52,22 @@ suite('cdk-nag AwsSolutions', () => {
     });
   }
 
-  test('the acknowledged findings, exactly: ten per service stack, none elsewhere', () => {
-    assert.deepEqual(nagAcknowledgements(deployed.app), [
-      ...SERVICE_ACKNOWLEDGEMENTS(`${IDENTITY.id}-Production-Service`),
-      ...SERVICE_ACKNOWLEDGEMENTS(`${IDENTITY.id}-Staging-Service`),
-    ]);
-    assert.deepEqual(nagAcknowledgements(variants.app), [
-      ...SERVICE_ACKNOWLEDGEMENTS(`${IDENTITY.id}-Arn-Service`),
-      ...SERVICE_ACKNOWLEDGEMENTS(`${IDENTITY.id}-Staging-Service`),
-      ...SERVICE_ACKNOWLEDGEMENTS(`${IDENTITY.id}-Zone-Service`),
-    ]);
+  test('the acknowledged findings, exactly: per service stack, none elsewhere (the edge stacks have none)', () => {
+    assert.deepEqual(
+      nagAcknowledgements(deployed.app),
+      [
+        ...SERVICE_ACKNOWLEDGEMENTS(`${IDENTITY.id}-Production-Service`),
+        ...SERVICE_ACKNOWLEDGEMENTS(`${IDENTITY.id}-Staging-Service`),
+      ].sort(),
+    );
+    assert.deepEqual(
+      nagAcknowledgements(variants.app),
+      [
+        ...SERVICE_ACKNOWLEDGEMENTS(`${IDENTITY.id}-Arn-Service`, true),
+        ...SERVICE_ACKNOWLEDGEMENTS(`${IDENTITY.id}-Staging-Service`),
+        ...SERVICE_ACKNOWLEDGEMENTS(`${IDENTITY.id}-Zone-Service`, true),
+      ].sort(),
+    );
   });
 
   test('each acknowledgement says why, in a sentence a reviewer can check', () => {
@@ -152,7 +165,7 @@ suite('IAM', () => {
       // could not be managed at all; it grants nothing to anyone IAM has not granted it to.
       assert.match(
         statement.where,
-        /-(Service\/(AlarmsTopicKey|AppLogsKey|SyntheticCheckArtifactsKey)|Network\/LogsKey)/,
+        /-(Service\/(AlarmsTopicKey|AppLogsKey|SyntheticCheckArtifactsKey)|Network\/LogsKey|Edge\/(LogsKey|TopicKey))/,
       );
       assert.deepEqual(statement.actions, ['kms:*']);
       assert.match(
@@ -199,9 +212,11 @@ suite('IAM', () => {
 
   test('every stack of the app is checked', () => {
     assert.deepEqual(assemblies[0]![1].stacks.map((s) => s.stackName).sort(), [
+      `${IDENTITY.id}-Production-Edge`,
       `${IDENTITY.id}-Production-Network`,
       `${IDENTITY.id}-Production-Service`,
       `${IDENTITY.id}-Registry`,
+      `${IDENTITY.id}-Staging-Edge`,
       `${IDENTITY.id}-Staging-Network`,
       `${IDENTITY.id}-Staging-Service`,
     ]);

@@ -162,7 +162,9 @@ export class EdgeDistribution extends Construct {
     Validations.of(distribution).acknowledge({ id: 'AwsSolutions-CFR3', reason: logs });
     Validations.of(distribution).acknowledge({
       id: 'AwsSolutions-CFR1',
-      reason: 'A public API for any country: no geographic restriction is wanted.',
+      reason:
+        'A public API, for clients in any country: no geographic restriction is wanted, and the web ACL at the ' +
+        'edge already judges every request.',
     });
     if (domain !== undefined && Token.isUnresolved(domain.certificate.certificateArn)) {
       const why =
