@@ -87,6 +87,8 @@ suite('AWS CloudFormation validator and Control Tower controls', () => {
       `${IDENTITY.id}-*-Network/Custom::VpcRestrictDefaultSGCustomResourceProvider lambda_inside_vpc_check`,
       // Staging only: production keeps its logs a year.
       `${IDENTITY.id}-*-Network/FlowLogs cloudwatch_log_group_retention_period_check`,
+      // The cache invalidation's handler, in the VPC through subnet ids the rule cannot read (Fn::ImportValue).
+      `${IDENTITY.id}-*-Service/AWS679f53fac002430cb0da5b7982bd2287 lambda_inside_vpc_check`,
       `${IDENTITY.id}-*-Service/App/Logs cloudwatch_log_group_retention_period_check`,
       `${IDENTITY.id}-*-Service/Edge/Distribution cloudfront_access_logs_enabled_check`,
       // Without a domain only: the default *.cloudfront.net certificate.

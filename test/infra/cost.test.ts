@@ -77,7 +77,7 @@ suite('cost estimate follows the templates', () => {
     // The NAT gateway's address only: the internal load balancer has none.
     assert.match(lineOf('staging', /^Public IPv4/).detail, /^730 address-h/);
     // One distribution: 1 M HTTPS requests and 2 GB to viewers.
-    assert.match(lineOf('staging', /^CloudFront$/).detail, /^100 × 10k requests × \$0\.01 .* \+ 2\.00 GB × \$0\.085/);
+    assert.match(lineOf('staging', /^CloudFront$/).detail, /^100 × 10k requests × \$0\.01 .* \+ 2 GB × \$0\.085/);
     const { lines, totalUsd } = estimate('staging');
     assert.ok(Math.abs(totalUsd - lines.reduce((sum, l) => sum + l.usd, 0)) < 1e-9);
   });

@@ -350,7 +350,7 @@ suite('WAF web ACL', () => {
     assert.match(json(p.Metrics), /FILL\(blocked, 0\) \+ FILL\(counted, 0\)/);
     for (const metric of ['BlockedRequests', 'CountedRequests']) assert.match(json(p.Metrics), new RegExp(metric));
     assert.match(json(p.Metrics), /"Name":"Rule","Value":"ALL"/);
-    const deployment = onlyResource(stagingEdge, 'AWS::ECS::Service').Properties!.DeploymentConfiguration;
+    const deployment = onlyResource(staging, 'AWS::ECS::Service').Properties!.DeploymentConfiguration;
     assert.doesNotMatch(json(deployment), /WebAclBlockSpike/);
   });
 
