@@ -15,14 +15,17 @@ import { addServiceStacks } from '../infra/lib/service-stacks.ts';
 import { ENVIRONMENTS } from '../infra/lib/environments.ts';
 import { environmentStackName, type EnvironmentPart } from '../infra/lib/names.ts';
 
-function templates(cdkOut: string | undefined): Map<string, { network: TemplateJson; service: TemplateJson }> {
-  const found = new Map<string, { network: TemplateJson; service: TemplateJson }>();
+function templates(
+  cdkOut: string | undefined,
+): Map<string, { edge: TemplateJson; network: TemplateJson; service: TemplateJson }> {
+  const found = new Map<string, { edge: TemplateJson; network: TemplateJson; service: TemplateJson }>();
   if (cdkOut === undefined) {
     const app = new App({ context: cdkJson.context });
     const stacks = addServiceStacks(app, { imageTag: packageJson.version });
     const assembly = app.synth();
-    for (const [name, { network, service }] of stacks.environments) {
+    for (const [name, { network, service, units }] of stacks.environments) {
       found.set(name, {
+        edge: assembly.getStackByName(units[0]!.edge.stackName).template as TemplateJson,
         network: assembly.getStackByName(network.stackName).template as TemplateJson,
         service: assembly.getStackByName(service.stackName).template as TemplateJson,
       });
@@ -35,7 +38,7 @@ function templates(cdkOut: string | undefined): Map<string, { network: TemplateJ
       if (!existsSync(file)) throw new Error(`${file} is missing: run \`npx cdk synth\` first, or omit the folder`);
       return JSON.parse(readFileSync(file, 'utf8')) as TemplateJson;
     };
-    found.set(name, { network: read('Network'), service: read('Service') });
+    found.set(name, { edge: read('Edge'), network: read('Network'), service: read('Service') });
   }
   return found;
 }

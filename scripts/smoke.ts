@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { IDENTITY, type Check } from '../src/identity.ts';
-import { expectation, verify } from '../tools/post-deploy-checks.ts';
+import { CACHE_BYPASS_HEADER, cacheBypassValue, expectation, verify } from '../tools/post-deploy-checks.ts';
 
 const USAGE = 'usage: npm run smoke -- <base-url> [--timeout-ms <ms>]   e.g. npm run smoke -- http://localhost:8080';
 
@@ -23,12 +23,15 @@ function describeError(error: unknown, timeoutMs: number): string {
   return `request failed: ${cause?.code ?? cause?.message ?? String(error)}`;
 }
 
+/** One value for the run: every cached answer it sees comes from the revision deployed now, not the edge cache. */
+const BYPASS = cacheBypassValue();
+
 async function run(check: Check, base: string, timeoutMs: number): Promise<string | undefined> {
   try {
     const response = await fetch(base + check.path, {
       signal: AbortSignal.timeout(timeoutMs),
       redirect: 'follow',
-      headers: { 'user-agent': `${IDENTITY.slug}-smoke` },
+      headers: { 'user-agent': `${IDENTITY.slug}-smoke`, [CACHE_BYPASS_HEADER]: BYPASS },
     });
     const text = await response.text();
     return verify(check, { status: response.status, contentType: response.headers.get('content-type') ?? '', text });

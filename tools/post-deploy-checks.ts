@@ -51,3 +51,13 @@ export function verify(check: Check, answer: Answer): string | undefined {
     (check.contains === undefined || answer.text.includes(check.contains));
   return right ? undefined : `got ${answer.status} ${answer.contentType || 'no content type'} ${brief(answer.text)}`;
 }
+
+/**
+ * The header that takes a post-deploy check past the CDN's cache: it is part of the cache key of every cached path
+ * (infra/lib/service/edge-distribution.ts), and no client sends it, so a fresh value per run is a miss that the new
+ * revision answers. The smoke test and the synthetic check send it on every request.
+ */
+export const CACHE_BYPASS_HEADER = 'x-cache-bypass';
+
+/** A value no earlier run used: the run's start time and a random part. */
+export const cacheBypassValue = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;

@@ -7,7 +7,13 @@ import type { IncomingMessage } from 'node:http';
 import synthetics from 'Synthetics';
 import log from 'SyntheticsLogger';
 import { IDENTITY } from '../../src/identity.ts';
-import { expectation, stepName, verify } from '../../tools/post-deploy-checks.ts';
+import {
+  CACHE_BYPASS_HEADER,
+  cacheBypassValue,
+  expectation,
+  stepName,
+  verify,
+} from '../../tools/post-deploy-checks.ts';
 
 /** Response bodies above this are not the API's answer; reading no further bounds a misbehaving target. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -21,6 +27,8 @@ export async function handler(): Promise<void> {
   const protocol = base.protocol;
   // A per-run id the service logs as requestId: the saved query "one request" finds the canary's own lines.
   const runId = `synthetic-${Date.now().toString(36)}`;
+  // Past the edge cache: a deployment's rollback alarm must judge the revision that answers now.
+  const bypass = cacheBypassValue();
 
   for (const [index, check] of IDENTITY.checks.entries()) {
     const step = stepName(check, index);
@@ -33,7 +41,11 @@ export async function handler(): Promise<void> {
         path: check.path,
         method: 'GET',
         // The WAF's common rule set blocks requests without a User-Agent.
-        headers: { 'user-agent': `${IDENTITY.slug}-synthetic-check`, 'x-request-id': `${runId}-${step}` },
+        headers: {
+          'user-agent': `${IDENTITY.slug}-synthetic-check`,
+          'x-request-id': `${runId}-${step}`,
+          [CACHE_BYPASS_HEADER]: bypass,
+        },
         timeout: 10_000,
       },
       async (response) => {

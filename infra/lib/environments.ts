@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { PromotionCheckSettings } from './load-test.ts';
 import { AUDIT_RETENTION } from './log-storage.ts';
+import type { EdgeStackProps } from './edge-stack.ts';
 import type { NetworkStackProps } from './network-stack.ts';
 import type { ServiceStackProps } from './service-stack.ts';
 
@@ -23,7 +24,12 @@ export interface EnvironmentSettings {
   readonly waves: readonly (readonly string[])[];
   /** The zones come from the region (ZONES). */
   readonly network: Omit<NetworkStackProps, keyof StackProps | 'availabilityZones'>;
-  readonly service: Omit<ServiceStackProps, keyof StackProps | 'vpc' | 'repository' | 'imageTag' | 'environmentName'>;
+  /** The us-east-1 part: the web ACL. Domain, alarm email and log settings come from `service`. */
+  readonly edge: Pick<EdgeStackProps, 'webAcl'>;
+  readonly service: Omit<
+    ServiceStackProps,
+    keyof StackProps | 'vpc' | 'repository' | 'imageTag' | 'environmentName' | 'edge'
+  >;
   /**
    * The load test (scripts/loadtest.ts) and the resilience experiment during it, which the pipeline runs against this
    * environment, after its acceptance test, before the next environment's approval: for an environment that is
@@ -71,11 +77,45 @@ export function zonesOf(region: string): readonly [string, string] {
   return zones;
 }
 
+/**
+ * The id, in each region of ZONES, of CloudFront's managed prefix list com.amazonaws.global.cloudfront.origin-facing:
+ * the origin load balancer admits only these addresses. AWS fixes the id per region; it is named here so that
+ * synthesis never looks it up (`aws ec2 describe-managed-prefix-lists --filters
+ * Name=prefix-list-name,Values=com.amazonaws.global.cloudfront.origin-facing` gives it for a region added to ZONES).
+ */
+export const CLOUDFRONT_ORIGIN_FACING: Readonly<Record<string, string>> = {
+  'eu-west-1': 'pl-4fa04526',
+  'eu-west-2': 'pl-93a247fa',
+  'eu-west-3': 'pl-75b1541c',
+  'eu-central-1': 'pl-a3a144ca',
+  'eu-north-1': 'pl-fab65393',
+  'us-east-1': 'pl-3b927c52',
+  'us-east-2': 'pl-b6a144df',
+  'us-west-2': 'pl-82a045eb',
+  'ap-northeast-1': 'pl-58a04531',
+  'ap-southeast-1': 'pl-31a34658',
+  'ap-southeast-2': 'pl-b8a742d1',
+};
+
+/** The CloudFront origin-facing prefix list of a region; throws for one that CLOUDFRONT_ORIGIN_FACING lacks. */
+export function cloudFrontOriginFacing(region: string): string {
+  const id = CLOUDFRONT_ORIGIN_FACING[region];
+  if (id === undefined) {
+    throw new Error(
+      `region "${region}" has no CloudFront origin-facing prefix list in CLOUDFRONT_ORIGIN_FACING ` +
+        '(infra/lib/environments.ts): add its id beside its zones',
+    );
+  }
+  return id;
+}
+
 export const STAGING: EnvironmentSettings = {
   name: 'staging',
   id: 'Staging',
   waves: [[REGION]],
   network: { natGateways: 1 },
+  // One client IP: 1000 requests in 5 minutes, 3.3 a second. Set `mode: 'count'` for a first rollout.
+  edge: { webAcl: { mode: 'block', requestsPerIpPer5Minutes: 1000 } },
   service: {
     minTasks: 2,
     maxTasks: 4,
@@ -84,8 +124,6 @@ export const STAGING: EnvironmentSettings = {
     // run's retry and CloudWatch's metric delay, so an alarm can still roll the deployment back.
     canary: { percent: 10, bakeTime: Duration.minutes(10) },
     deploymentBakeTime: Duration.minutes(10),
-    // One client IP: 1000 requests in 5 minutes, 3.3 a second. Set `mode: 'count'` for a first rollout.
-    webAcl: { mode: 'block', requestsPerIpPer5Minutes: 1000 },
     // Test traffic only: two weeks covers the investigation of a failed deploy.
     logRetention: logs.RetentionDays.TWO_WEEKS,
   },
@@ -114,6 +152,8 @@ export const PRODUCTION: EnvironmentSettings = {
     flowLogRetention: AUDIT_RETENTION,
     logRemovalPolicy: RemovalPolicy.RETAIN,
   },
+  // Clients behind one NAT share an address: 3000 requests in 5 minutes, 10 a second, per IP.
+  edge: { webAcl: { mode: 'block', requestsPerIpPer5Minutes: 3000 } },
   service: {
     minTasks: 2,
     maxTasks: 10,
@@ -121,8 +161,6 @@ export const PRODUCTION: EnvironmentSettings = {
     // As staging: one synthetic check window and its delays.
     canary: { percent: 10, bakeTime: Duration.minutes(10) },
     deploymentBakeTime: Duration.minutes(10),
-    // Clients behind one NAT share an address: 3000 requests in 5 minutes, 10 a second, per IP.
-    webAcl: { mode: 'block', requestsPerIpPer5Minutes: 3000 },
     deletionProtection: true,
     logRetention: AUDIT_RETENTION,
     logRemovalPolicy: RemovalPolicy.RETAIN,

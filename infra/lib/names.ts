@@ -7,7 +7,8 @@ import { REGION } from './environments.ts';
 
 /** What a stack holds: the registry and the pipeline serve every environment; each environment has the others. */
 export type SharedPart = 'Registry' | 'Pipeline';
-export type EnvironmentPart = 'Network' | 'Service';
+/** Edge: the copy's us-east-1 part (the CLOUDFRONT web ACL), named for the region of the copy it serves. */
+export type EnvironmentPart = 'Network' | 'Service' | 'Edge';
 
 /** `<id>-Registry`, `<id>-Pipeline`. */
 export function sharedStackName(part: SharedPart): string {

@@ -444,7 +444,20 @@ export class PipelineStack extends Stack {
       runOrder: 1,
       environmentVariables: { IMAGE_DIGEST: { value: image.digest } },
     });
-    this.pipeline.addStage({ stageName: wave.deployStage, actions: [verify, ...deploys.map(({ action }) => action)] });
+    // Beside it, each unit's edge stack: its service stack reads the web ACL's ARN from it.
+    const edges = wave.units.map(
+      (unit) =>
+        new actions.CodeBuildAction({
+          actionName: unitNames(settings.id, unit.region).edgeAction,
+          project: this.deployers.edge(settings.id, unit),
+          input: source,
+          runOrder: 1,
+        }),
+    );
+    this.pipeline.addStage({
+      stageName: wave.deployStage,
+      actions: [verify, ...edges, ...deploys.map(({ action }) => action)],
+    });
     const smokes = deploys.map(
       ({ unit, action }) =>
         new actions.CodeBuildAction({

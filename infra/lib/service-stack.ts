@@ -1,4 +1,6 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -7,21 +9,36 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { LOG_LEVELS, type LogLevel } from '../../src/config.ts';
 import { AppService, type CanarySettings } from './service/app-service.ts';
+import { CacheInvalidation } from './service/cache-invalidation.ts';
 import { IMAGE_CONTRACT } from './service/image-contract.ts';
-import { PublicLoadBalancer, type HostedZoneAttributes } from './service/public-load-balancer.ts';
+import { EdgeDistribution, validateDomainSettings, type HostedZoneAttributes } from './service/edge-distribution.ts';
+import { OriginLoadBalancer } from './service/origin-load-balancer.ts';
 import { evaluationWindow, METRIC_DELAY, ServiceAlarms } from './service/service-alarms.ts';
 import { ServiceDashboard } from './service/dashboard.ts';
 import { SyntheticCheck } from './service/synthetic-check.ts';
-import { WebAcl, type WebAclSettings } from './service/web-acl.ts';
 import { PromotionChecks } from './service/promotion-checks.ts';
 import { ResilienceExperiment } from './service/resilience-experiment.ts';
-import { LOAD_TEST_HEADER } from './load-test.ts';
 import { parameterPath } from './names.ts';
 
-/** A repository in another stack's account, read by ARN: never a cross-account or cross-region export. */
+/** What the service stack uses of its edge stack in us-east-1 (infra/lib/edge-stack.ts). */
+export interface EdgeAttachment {
+  /** The CLOUDFRONT web ACL the distribution names. */
+  readonly webAclArn: string;
+  /** For the dashboard: the web ACL's blocked and counted requests, us-east-1 metrics. */
+  readonly waf: { readonly blockedRequests: cloudwatch.IMetric; readonly countedRequests: cloudwatch.IMetric };
+  /** The viewer certificate issued there for domainName, when the hosted zone is given and no certificateArn. */
+  readonly certificate?: acm.ICertificate;
+  /** The secret whose value exempts the pipeline's load test from the web ACL's rate rule, when the edge has one. */
+  readonly loadTestTokenArn?: string;
+}
+
+/** The paths the edge caches: answers that are pure functions of their query and the Accept header. */
+export const CACHED_PATHS = ['/clock', '/clock.svg'] as const;
+
 /** An OCI image digest as ECR reports it. */
 export const IMAGE_DIGEST = /^sha256:[0-9a-f]{64}$/;
 
+/** A repository in another stack's account, read by ARN: never a cross-account or cross-region export. */
 export interface RepositoryLocation {
   readonly repositoryName: string;
   /** The registry's account; ECR replicates the repository, under its name, to this stack's region. */
@@ -78,11 +95,16 @@ export interface ServiceStackProps extends StackProps {
    */
   readonly secretsKeyArn?: string;
 
-  /** The name clients use. Required with certificateArn. @default - the load balancer's DNS name over HTTP */
+  /** The web ACL and certificate from the edge stack in us-east-1. */
+  readonly edge: EdgeAttachment;
+  /**
+   * The name clients use, an alias of the distribution. Required with certificateArn.
+   * @default - the distribution's *.cloudfront.net name, over HTTPS
+   */
   readonly domainName?: string;
-  /** Gets an alias record for domainName, and a DNS-validated certificate unless certificateArn is given. */
+  /** Gets alias records for domainName; the edge stack issues a DNS-validated certificate unless certificateArn is given. */
   readonly hostedZone?: HostedZoneAttributes;
-  /** An ACM certificate in this region that covers domainName. */
+  /** An ACM certificate in us-east-1, where CloudFront reads it, that covers domainName. */
   readonly certificateArn?: string;
   /** @default false */
   readonly deletionProtection?: boolean;
@@ -102,9 +124,6 @@ export interface ServiceStackProps extends StackProps {
   /** @default - no subscription */
   readonly alarmEmail?: string;
 
-  /** The WAF web ACL on the load balancer. @default { mode: 'block', requestsPerIpPer5Minutes: 1000 } */
-  readonly webAcl?: WebAclSettings;
-
   /**
    * The environment is checked under load before the next is promoted: a resilience experiment, a load-test token
    * that the web ACL's rate rule exempts, and a role the pipeline assumes to use both (service/promotion-checks.ts).
@@ -112,9 +131,9 @@ export interface ServiceStackProps extends StackProps {
    */
   readonly promotionChecks?: PromotionChecksSettings;
 
-  /** Container and WAF logs. @default logs.RetentionDays.ONE_MONTH */
+  /** Container logs. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
-  /** For the container and WAF logs. @default RemovalPolicy.DESTROY */
+  /** For the container logs. @default RemovalPolicy.DESTROY */
   readonly logRemovalPolicy?: RemovalPolicy;
 }
 
@@ -132,28 +151,41 @@ const RUNTIME_CONFIG_NAMES = ['LOG_LEVEL', 'LOG_REQUESTS', 'KEEP_ALIVE_TIMEOUT_M
 const IDLE_TIMEOUT = Duration.seconds(60);
 const KEEP_ALIVE_MARGIN = Duration.seconds(5);
 
-/** One environment's service: load balancer, cluster, Fargate service, autoscaling, alarms. */
+/** One environment's service: distribution, internal load balancer, cluster, Fargate service, autoscaling, alarms. */
 export class ServiceStack extends Stack {
   public readonly cluster: ecs.ICluster;
   public readonly service: ecs.FargateService;
-  /** What the pipeline's smoke test calls. */
+  /** What the pipeline's smoke test calls: the distribution, as clients reach it. */
   public readonly serviceUrl: string;
+  public readonly edge: EdgeDistribution;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
+    // The edge stack's web ACL and certificate are in us-east-1: the app's weak references read their ARNs with
+    // Fn::GetStackOutput, which crosses regions with no custom resource (docs/decisions/edge.md).
     super(scope, id, props);
     const settings = resolveSettings(id, props);
 
-    const loadBalancer = new PublicLoadBalancer(this, 'LoadBalancer', {
+    const loadBalancer = new OriginLoadBalancer(this, 'LoadBalancer', {
       vpc: props.vpc,
       targetPort: IMAGE_CONTRACT.port,
       healthCheckPath: IMAGE_CONTRACT.healthPath,
       idleTimeout: IDLE_TIMEOUT,
       // ECS stops a task once the load balancer has drained it: 30 s for requests in flight, not the 300 s default.
       deregistrationDelay: Duration.seconds(30),
+      deletionProtection: props.deletionProtection,
+    });
+    const certificate =
+      props.certificateArn === undefined
+        ? props.edge.certificate
+        : acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn);
+    this.edge = new EdgeDistribution(this, 'Edge', {
+      loadBalancer: loadBalancer.loadBalancer,
+      webAclArn: props.edge.webAclArn,
+      cachedPaths: CACHED_PATHS,
+      originIdleTimeout: IDLE_TIMEOUT,
       domainName: props.domainName,
       hostedZone: props.hostedZone,
-      certificateArn: props.certificateArn,
-      deletionProtection: props.deletionProtection,
+      certificate,
     });
 
     const alarms = new ServiceAlarms(this, 'Alarms', {
@@ -166,7 +198,7 @@ export class ServiceStack extends Stack {
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.DESTROY;
     const syntheticCheck = new SyntheticCheck(this, 'SyntheticCheck', {
-      serviceUrl: loadBalancer.url,
+      serviceUrl: this.edge.url,
       vpc: props.vpc,
       accessLogBucket: loadBalancer.accessLogBucket,
     });
@@ -217,10 +249,16 @@ export class ServiceStack extends Stack {
     });
     // A check that ran before the first tasks are up would fail, and roll back the very first deployment.
     syntheticCheck.canary.node.addDependency(app.service);
+    const { loadTestTokenArn } = props.edge;
+    if (props.promotionChecks && loadTestTokenArn === undefined) {
+      throw new Error(`${id}: promotionChecks need the edge stack's load-test token (EdgeStack's loadTestExemption)`);
+    }
     const checks =
       props.promotionChecks &&
+      loadTestTokenArn !== undefined &&
       new PromotionChecks(this, 'PromotionChecks', {
         pipelineAccount: props.promotionChecks.pipelineAccount,
+        loadTestTokenArn,
         service: app.service,
         experiment: new ResilienceExperiment(this, 'ResilienceExperiment', {
           cluster: app.cluster,
@@ -229,49 +267,40 @@ export class ServiceStack extends Stack {
           stopTaskPercent: props.promotionChecks.stopTaskPercent,
         }),
       });
-    const webAcl = new WebAcl(this, 'WebAcl', {
-      ...(props.webAcl ?? { requestsPerIpPer5Minutes: 1000 }),
-      ...(checks && {
-        rateLimitExemption: {
-          headerName: LOAD_TEST_HEADER,
-          // A dynamic reference in the template; the value itself never enters it.
-          headerValue: checks.loadTestToken.secretValue.unsafeUnwrap(),
-        },
-      }),
-      loadBalancer: loadBalancer.loadBalancer,
-      logRetention,
-      logRemovalPolicy,
-      logKey: app.logKey,
+    // Once the new revision takes all the traffic (CloudFormation waits for the ECS deployment), the edge forgets
+    // the answers the old one gave: a deploy may change them, and the edge would keep them for up to a day.
+    const invalidation = new CacheInvalidation(this, 'CacheInvalidation', {
+      vpc: props.vpc,
+      logGroup: app.logGroup,
+      distribution: this.edge.distribution,
+      paths: CACHED_PATHS.map((path) => `${path}*`),
+      // The image, not its label: a new digest is a new revision.
+      revision: props.imageDigest ?? props.imageTag,
     });
-    for (const alarm of [syntheticCheck.failedAlarm, webAcl.blockSpike]) {
-      alarm.addAlarmAction(new actions.SnsAction(alarms.topic));
-      alarm.addOkAction(new actions.SnsAction(alarms.topic));
-    }
+    invalidation.node.addDependency(app.service);
+    syntheticCheck.failedAlarm.addAlarmAction(new actions.SnsAction(alarms.topic));
+    syntheticCheck.failedAlarm.addOkAction(new actions.SnsAction(alarms.topic));
     const dashboard = new ServiceDashboard(this, 'Dashboard', {
       loadBalancer: loadBalancer.loadBalancer,
       targetGroups: [loadBalancer.blueTargetGroup, loadBalancer.greenTargetGroup],
       service: app.service,
       cluster: app.cluster,
       canary: syntheticCheck.canary,
-      waf: webAcl,
-      alarms: [
-        alarms.serverErrorRate,
-        alarms.unhealthyTargets,
-        alarms.p99Latency,
-        syntheticCheck.failedAlarm,
-        webAcl.blockSpike,
-      ],
+      // The web ACL's own alarm is in us-east-1 with its metrics, and notifies from there (edge-stack.ts).
+      waf: props.edge.waf,
+      alarms: [alarms.serverErrorRate, alarms.unhealthyTargets, alarms.p99Latency, syntheticCheck.failedAlarm],
       appLogGroup: app.logGroup,
     });
     this.cluster = app.cluster;
     this.service = app.service;
-    this.serviceUrl = loadBalancer.url;
+    this.serviceUrl = this.edge.url;
 
-    new CfnOutput(this, 'ServiceUrl', { value: loadBalancer.url, description: 'Where the service answers' });
-    new CfnOutput(this, 'LoadBalancerDnsName', {
-      value: loadBalancer.loadBalancer.loadBalancerDnsName,
+    new CfnOutput(this, 'ServiceUrl', { value: this.edge.url, description: 'Where the service answers, over HTTPS' });
+    new CfnOutput(this, 'DistributionDomainName', {
+      value: this.edge.distribution.distributionDomainName,
       description: 'The target for a CNAME when DNS is managed outside Route 53',
     });
+    new CfnOutput(this, 'DistributionId', { value: this.edge.distribution.distributionId });
     new CfnOutput(this, 'ClusterName', { value: app.cluster.clusterName });
     new CfnOutput(this, 'ServiceName', { value: app.service.serviceName });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
@@ -283,13 +312,8 @@ export class ServiceStack extends Stack {
       // Read by the deploy action and handed to the pipeline's load test and experiment (pipeline/buildspecs.ts).
       new CfnOutput(this, 'PromotionCheckRoleArn', { value: checks.role.roleArn });
       new CfnOutput(this, 'ResilienceExperimentTemplateId', { value: checks.experiment.template.attrId });
-      new CfnOutput(this, 'LoadTestTokenArn', { value: checks.loadTestToken.secretArn });
+      new CfnOutput(this, 'LoadTestTokenArn', { value: checks.loadTestTokenArn });
     }
-    // The IP set's Ref is `name|id|scope`, what `aws wafv2 update-ip-set` needs to unblock a client by hand.
-    new CfnOutput(this, 'WafAllowList', {
-      value: webAcl.allowList.ref,
-      description: 'The WAF allow list, as name|id|scope',
-    });
   }
 
   private repositoryOf(repository: ecr.IRepository | RepositoryLocation): ecr.IRepository {
@@ -338,6 +362,10 @@ function resolveSettings(id: string, props: ServiceStackProps) {
     p99Latency: props.p99Latency ?? Duration.seconds(1),
   };
 
+  validateDomainSettings(id, props);
+  if (props.domainName !== undefined && props.certificateArn === undefined && props.edge.certificate === undefined) {
+    fail(`domainName ${props.domainName} has no certificate: the edge stack issues one when given the hosted zone`);
+  }
   // ECR's tag grammar; the pipeline tags with the semver version and version-sha.
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(props.imageTag)) {
     fail(`imageTag ${JSON.stringify(props.imageTag)} is not a valid image tag`);

@@ -1,5 +1,6 @@
 import { Aws, Tags, type App } from 'aws-cdk-lib';
-import { ENVIRONMENTS, REGION, zonesOf, type EnvironmentSettings } from './environments.ts';
+import { EDGE_REGION, EdgeStack } from './edge-stack.ts';
+import { cloudFrontOriginFacing, ENVIRONMENTS, REGION, zonesOf, type EnvironmentSettings } from './environments.ts';
 import { validatePromotionChecks } from './load-test.ts';
 import { environmentStackName, PROJECT_TAG, repositoryName, sharedStackName, stackDescription } from './names.ts';
 import { NetworkStack } from './network-stack.ts';
@@ -20,13 +21,15 @@ export interface ServiceStacksProps {
   readonly toolsAccount?: string;
 }
 
-/** One copy of an environment: its network and service stacks, in one account and region. */
+/** One copy of an environment: its network and service stacks in one account and region, and its edge stack. */
 export interface DeploymentUnit {
   readonly region: string;
   /** Undefined: the credentials' account. */
   readonly account?: string;
   /** Its wave, from 0: the units of a wave deploy in parallel. */
   readonly wave: number;
+  /** In us-east-1, in the unit's account: the web ACL (and certificate) of the unit's distribution. */
+  readonly edge: EdgeStack;
   readonly network: NetworkStack;
   readonly service: ServiceStack;
 }
@@ -59,7 +62,10 @@ export function addServiceStacks(app: App, props: ServiceStacksProps): ServiceSt
   const places = all.flatMap((settings) =>
     settings.waves.flat().map((region) => ({ account: settings.account ?? toolsAccount, region })),
   );
-  for (const { region } of places) zonesOf(region);
+  for (const { region } of places) {
+    zonesOf(region);
+    cloudFrontOriginFacing(region);
+  }
   for (const settings of all) {
     if (settings.promotionChecks) validatePromotionChecks(settings.name, settings.promotionChecks);
   }
@@ -87,6 +93,19 @@ export function addServiceStacks(app: App, props: ServiceStacksProps): ServiceSt
       regions.map((region): DeploymentUnit => {
         const env = { account, region };
         const where = region === REGION ? settings.name : `${settings.name} ${region}`;
+        const { service: serviceSettings } = settings;
+        const edge = new EdgeStack(app, environmentStackName(settings.id, 'Edge', region), {
+          ...settings.edge,
+          domainName: serviceSettings.domainName,
+          hostedZone: serviceSettings.hostedZone,
+          certificateArn: serviceSettings.certificateArn,
+          alarmEmail: serviceSettings.alarmEmail,
+          loadTestExemption: settings.promotionChecks !== undefined,
+          logRetention: serviceSettings.logRetention,
+          logRemovalPolicy: serviceSettings.logRemovalPolicy,
+          env: { account, region: EDGE_REGION },
+          description: stackDescription(`the edge web ACL in ${EDGE_REGION}`, where),
+        });
         const network = new NetworkStack(app, environmentStackName(settings.id, 'Network', region), {
           ...settings.network,
           availabilityZones: zonesOf(region),
@@ -94,7 +113,8 @@ export function addServiceStacks(app: App, props: ServiceStacksProps): ServiceSt
           description: stackDescription('VPC, subnets, NAT, flow logs', where),
         });
         const service = new ServiceStack(app, environmentStackName(settings.id, 'Service', region), {
-          ...settings.service,
+          ...serviceSettings,
+          edge: edge.attachment,
           vpc: network.vpc,
           // In the registry's account and region, a strong reference keeps the registry from being deleted under
           // the service; elsewhere, no export can cross, and the service names the repository instead.
@@ -113,12 +133,12 @@ export function addServiceStacks(app: App, props: ServiceStacksProps): ServiceSt
             },
           }),
           env,
-          description: stackDescription('load balancer, ECS Fargate service, autoscaling, alarms', where),
+          description: stackDescription('CloudFront, load balancer, ECS Fargate service, autoscaling, alarms', where),
         });
-        for (const stack of [network, service]) {
+        for (const stack of [edge, network, service]) {
           Tags.of(stack).add('Environment', settings.name);
         }
-        return { region, account, wave, network, service };
+        return { region, account, wave, edge, network, service };
       }),
     );
     const [first] = units;

@@ -4,7 +4,8 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { listenOnLoopback, runScript } from '../helpers/script-run.ts';
 import { startServerProcess, type ServerProcess } from '../../tools/server-process.ts';
-import { expectation, stepName } from '../../tools/post-deploy-checks.ts';
+import { CACHE_BYPASS_HEADER, expectation, stepName } from '../../tools/post-deploy-checks.ts';
+import { cachingEdge } from '../helpers/caching-edge.ts';
 import { fakeService } from '../helpers/fake-service.ts';
 import { IDENTITY } from '../../src/identity.ts';
 
@@ -60,6 +61,31 @@ suite('synthetic check (infra/canary/check.ts through tools/synthetics-local)', 
       assert.match(String(request.headers['x-request-id']), new RegExp(`^synthetic-[0-9a-z]+-${steps[index]!}$`));
       assert.equal(request.headers['user-agent'], `${IDENTITY.slug}-synthetic-check`);
     });
+  });
+
+  test('GIVEN a caching edge WHEN a deploy changes an answer THEN the next run misses the cache and fails', async () => {
+    const broken: number[] = [];
+    const origin = fakeService(IDENTITY.checks, broken);
+    let originUrl = '';
+    const edge = cachingEdge(() => originUrl, ['accept', CACHE_BYPASS_HEADER]);
+    try {
+      originUrl = await listenOnLoopback(origin.server);
+      const url = await listenOnLoopback(edge.server);
+      assert.equal((await runCanary(url)).code, 0);
+      broken.push(wrong);
+      const after = await runCanary(url);
+      assert.equal(after.code, 1, after.stdout);
+      assert.ok(after.stderr.includes(`Step ${steps[wrong]!} FAILED`), after.stderr);
+      assert.deepEqual(
+        edge.hits,
+        [...IDENTITY.checks, ...IDENTITY.checks].map(() => false),
+      );
+      const values = new Set(origin.requests.map((request) => request.headers[CACHE_BYPASS_HEADER]));
+      assert.equal(values.size, 2, 'one bypass value per run, on every request');
+    } finally {
+      origin.server.close();
+      edge.server.close();
+    }
   });
 
   test('GIVEN nothing listening WHEN the check runs THEN the first step fails with the connection error', async () => {

@@ -17,8 +17,10 @@ const SAMPLE_SERVICES = [
 
 const STACKS = [
   `${IDENTITY.id}-Registry`,
+  `${IDENTITY.id}-Staging-Edge`,
   `${IDENTITY.id}-Staging-Network`,
   `${IDENTITY.id}-Staging-Service`,
+  `${IDENTITY.id}-Production-Edge`,
   `${IDENTITY.id}-Production-Network`,
   `${IDENTITY.id}-Production-Service`,
 ];
@@ -117,14 +119,17 @@ suite('cdk synth, through the CLI, offline and without credentials', { timeout: 
     assert.ok(plain.output.includes(`Supply a stack id (${STACKS.join(', ')})`), plain.output);
   });
 
-  test('five stacks, in one region, for whichever account deploys them, with no lookup', () => {
+  test('seven stacks, the edge ones in us-east-1, for whichever account deploys them, with no lookup', () => {
     const manifest = JSON.parse(readFileSync(join(plain.outdir, 'manifest.json'), 'utf8')) as {
       artifacts: Record<string, { type: string; environment?: string }>;
       missing?: unknown[];
     };
     const stacks = Object.entries(manifest.artifacts).filter(([, a]) => a.type === 'aws:cloudformation:stack');
     assert.deepEqual(stacks.map(([name]) => name).sort(), [...STACKS].sort());
-    for (const [, artifact] of stacks) assert.equal(artifact.environment, 'aws://unknown-account/eu-west-1');
+    for (const [name, artifact] of stacks) {
+      const region = name.endsWith('-Edge') ? 'us-east-1' : 'eu-west-1';
+      assert.equal(artifact.environment, `aws://unknown-account/${region}`, name);
+    }
     assert.equal(manifest.missing, undefined, 'context lookups would need credentials');
   });
 
@@ -162,10 +167,13 @@ suite('cdk synth, through the CLI, offline and without credentials', { timeout: 
     assert.deepEqual(placed, {
       [`${IDENTITY.id}-Registry`]: 'aws://333333333333/eu-west-1',
       [`${IDENTITY.id}-Pipeline`]: 'aws://333333333333/eu-west-1',
+      [`${IDENTITY.id}-Staging-Edge`]: 'aws://111111111111/us-east-1',
       [`${IDENTITY.id}-Staging-Network`]: 'aws://111111111111/eu-west-1',
       [`${IDENTITY.id}-Staging-Service`]: 'aws://111111111111/eu-west-1',
+      [`${IDENTITY.id}-Production-Edge`]: 'aws://222222222222/us-east-1',
       [`${IDENTITY.id}-Production-Network`]: 'aws://222222222222/eu-west-1',
       [`${IDENTITY.id}-Production-Service`]: 'aws://222222222222/eu-west-1',
+      [`${IDENTITY.id}-Production-EuCentral1-Edge`]: 'aws://222222222222/us-east-1',
       [`${IDENTITY.id}-Production-EuCentral1-Network`]: 'aws://222222222222/eu-central-1',
       [`${IDENTITY.id}-Production-EuCentral1-Service`]: 'aws://222222222222/eu-central-1',
     });

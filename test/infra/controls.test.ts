@@ -83,29 +83,39 @@ suite('AWS CloudFormation validator and Control Tower controls', () => {
 
   test('the acknowledged controls, exactly', () => {
     assert.deepEqual(controlAcknowledgements(deployed.app), [
+      // Staging only, as the container logs.
+      `${IDENTITY.id}-*-Edge/WebAcl/Logs cloudwatch_log_group_retention_period_check`,
       `${IDENTITY.id}-*-Network/Custom::VpcRestrictDefaultSGCustomResourceProvider lambda_inside_vpc_check`,
       // Staging only: production keeps its logs a year.
       `${IDENTITY.id}-*-Network/FlowLogs cloudwatch_log_group_retention_period_check`,
+      // The cache invalidation's handler, in the VPC through subnet ids the rule cannot read (Fn::ImportValue).
+      `${IDENTITY.id}-*-Service/AWS679f53fac002430cb0da5b7982bd2287 lambda_inside_vpc_check`,
       `${IDENTITY.id}-*-Service/App/Logs cloudwatch_log_group_retention_period_check`,
+      `${IDENTITY.id}-*-Service/Edge/Distribution cloudfront_access_logs_enabled_check`,
+      // Without a domain only: the default *.cloudfront.net certificate.
+      `${IDENTITY.id}-*-Service/Edge/Distribution cloudfront_custom_ssl_certificate_check`,
+      `${IDENTITY.id}-*-Service/Edge/Distribution cloudfront_default_root_object_configured_check`,
+      `${IDENTITY.id}-*-Service/Edge/Distribution cloudfront_origin_failover_enabled_check`,
+      `${IDENTITY.id}-*-Service/Edge/Distribution cloudfront_security_policy_check`,
+      `${IDENTITY.id}-*-Service/Edge/Distribution cloudfront_sni_enabled_check`,
       ...LOG_BUCKET.map((rule) => `${IDENTITY.id}-*-Service/LoadBalancer/AccessLogs ${rule}`),
       // Staging only: production has deletion protection.
       `${IDENTITY.id}-*-Service/LoadBalancer/LoadBalancer elbv2_deletion_protection_enabled_check`,
-      // Without a domain only: with one, port 80 redirects to 443.
-      `${IDENTITY.id}-*-Service/LoadBalancer/LoadBalancer/Http alb_http_to_https_redirection_check`,
       `${IDENTITY.id}-*-Service/SyntheticCheck/Artifacts s3_bucket_object_lock_enabled_check`,
       `${IDENTITY.id}-*-Service/SyntheticCheck/Artifacts s3_event_notifications_enabled_check`,
-      // Staging only, as the container logs.
-      `${IDENTITY.id}-*-Service/WebAcl/Logs cloudwatch_log_group_retention_period_check`,
       `${IDENTITY.id}-Pipeline/Artifacts s3_bucket_object_lock_enabled_check`,
       `${IDENTITY.id}-Pipeline/Artifacts s3_event_notifications_enabled_check`,
       ...LOG_BUCKET.map((rule) => `${IDENTITY.id}-Pipeline/ArtifactsAccessLogs ${rule}`),
       `${IDENTITY.id}-Pipeline/BuildImage codebuild_project_environment_privileged_check`,
     ]);
+    // Production keeps a year of logs and has deletion protection; no environment acknowledges HTTP without a
+    // redirect any more: the internal load balancer's listener redirects by default.
     const production = acknowledgements(deployed.app).filter((a) => a.path.startsWith(`${IDENTITY.id}-Production-`));
     assert.deepEqual(
       production.filter((a) => /retention|deletion_protection|redirection/.test(a.id)).map((a) => a.id),
-      [controlId('alb_http_to_https_redirection_check')],
+      [],
     );
+    assert.ok(!acknowledgements(deployed.app).some((a) => a.id === controlId('alb_http_to_https_redirection_check')));
   });
 
   test('a pipeline told to keep build logs less than a year acknowledges it on each log group', () => {
@@ -115,15 +125,21 @@ suite('AWS CloudFormation validator and Control Tower controls', () => {
         a.path.startsWith(`${IDENTITY.id}-Pipeline/`) &&
         a.id === controlId('cloudwatch_log_group_retention_period_check'),
     );
-    // One per CodeBuild project: ten, and Verify-Staging's three.
-    assert.equal(retention.length, 13);
+    // One per CodeBuild project: ten, Verify-Staging's three, and one edge deploy project per environment.
+    assert.equal(retention.length, 15);
     assert.match(retention[0]!.reason, /^Build logs are kept 90 days, as the logRetention prop of this stack asks/);
   });
 
-  test('with a domain, port 80 redirects and needs no acknowledgement', () => {
-    const zone = acknowledgements(variants.app).filter((a) => a.path.startsWith(`${IDENTITY.id}-Zone-Service`));
-    assert.ok(zone.length > 0);
-    assert.ok(!zone.some((a) => a.id === controlId('alb_http_to_https_redirection_check')));
+  test('with a domain and an existing certificate, the distribution meets the certificate, SNI and TLS controls', () => {
+    const arn = acknowledgements(variants.app).filter((a) => a.path.startsWith(`${IDENTITY.id}-Arn-Service`));
+    assert.ok(arn.length > 0);
+    for (const rule of [
+      'cloudfront_custom_ssl_certificate_check',
+      'cloudfront_sni_enabled_check',
+      'cloudfront_security_policy_check',
+    ]) {
+      assert.ok(!arn.some((a) => a.id === controlId(rule)), rule);
+    }
   });
 
   test('each acknowledgement says why, in a sentence a reviewer can check', () => {

@@ -20,9 +20,10 @@ function synthesise(environments: EnvironmentSettings[], outdir?: string) {
   const stacks = addServiceStacks(app, { imageTag: '1.2.3', environments });
   const assembly = app.synth();
   return new Map(
-    [...stacks.environments].map(([name, { network, service }]) => [
+    [...stacks.environments].map(([name, { network, service, units }]) => [
       name,
       {
+        edge: assembly.getStackByName(units[0]!.edge.stackName).template as TemplateJson,
         network: assembly.getStackByName(network.stackName).template as TemplateJson,
         service: assembly.getStackByName(service.stackName).template as TemplateJson,
       },
@@ -87,7 +88,7 @@ suite('cost estimate follows the templates', () => {
       return { ...service, Resources: resources };
     };
     for (const platform of [{ CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' }, undefined]) {
-      const x86 = estimateEnvironment({ network: templates.get('staging')!.network, service: onX86(platform) });
+      const x86 = estimateEnvironment({ ...templates.get('staging')!, service: onX86(platform) });
       const fargate = x86.lines.find((l) => l.item.startsWith('Fargate'))!;
       assert.equal(fargate.item, 'Fargate (2 tasks of 0.25 vCPU, 0.5 GB)');
       const x86Hourly = 2 * (0.25 * PRICES.fargateVcpuHour.usd + 0.5 * PRICES.fargateGbHour.usd);
@@ -98,14 +99,18 @@ suite('cost estimate follows the templates', () => {
   test('counts what the service stack creates: alarm metrics, keys, canary runs, WAF rules', () => {
     assert.equal(lineOf('staging', /^CloudWatch alarms/).item, 'CloudWatch alarms (5)');
     assert.match(lineOf('staging', /^CloudWatch alarms/).detail, /^14 alarm metrics/);
-    assert.match(lineOf('staging', /^KMS keys$/).detail, /^4 × \$1 /);
+    // Two more in the edge stack: its WAF logs and its alarm topic.
+    assert.match(lineOf('staging', /^KMS keys$/).detail, /^6 × \$1 /);
     // rate(5 minutes) over 730 hours.
     assert.match(lineOf('staging', /^Synthetics/).detail, /^8760 runs × \$0\.0012 per canary run/);
     assert.equal(lineOf('staging', /^WAF \(/).item, 'WAF (5 rules)');
     // The WAF's log group, found through its logging configuration, is billed as vended logs, not as container logs.
     assert.match(lineOf('staging', /^WAF logs$/).detail, /^1\.50 GB × \$0\.57 per GB of vended logs/);
     assert.match(lineOf('staging', /^CloudWatch dashboards$/).detail, /^1 × \$3 per dashboard-month$/);
-    assert.match(lineOf('staging', /^Public IPv4/).detail, /^2190 address-h/);
+    // The NAT gateway's address only: the internal load balancer has none.
+    assert.match(lineOf('staging', /^Public IPv4/).detail, /^730 address-h/);
+    // One distribution: 1 M HTTPS requests and 2 GB to viewers.
+    assert.match(lineOf('staging', /^CloudFront$/).detail, /^100 × 10k requests × \$0\.01 .* \+ 2 GB × \$0\.085/);
     const { lines, totalUsd } = estimate('staging');
     assert.ok(Math.abs(totalUsd - lines.reduce((sum, l) => sum + l.usd, 0)) < 1e-9);
   });
@@ -150,7 +155,7 @@ suite('npm run cost', () => {
       assert.notEqual(run.status, 0);
       assert.match(
         run.stderr,
-        new RegExp(String.raw`${IDENTITY.id}-Staging-Network\.template\.json is missing: run \`npx cdk synth\` first`),
+        new RegExp(String.raw`${IDENTITY.id}-Staging-Edge\.template\.json is missing: run \`npx cdk synth\` first`),
       );
     } finally {
       rmSync(empty, { recursive: true, force: true });

@@ -47,7 +47,7 @@ export function acknowledgements(scope: IConstruct): { path: string; id: string;
   return found;
 }
 
-export const CERTIFICATE_ARN = 'arn:aws:acm:eu-west-1:123456789012:certificate/0b3a1c6e-5f3e-4c59-9a5e-2f1d7c4e8a90';
+export const CERTIFICATE_ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/0b3a1c6e-5f3e-4c59-9a5e-2f1d7c4e8a90';
 
 /**
  * Staging, plain HTTP; with a hosted zone (a new certificate); with an existing certificate, DNS elsewhere,

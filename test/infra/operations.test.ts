@@ -17,13 +17,17 @@ const { stacks } = buildServiceApp({
       ...STAGING,
       name: 'counting',
       id: 'Counting',
-      service: { ...STAGING.service, webAcl: { mode: 'count', requestsPerIpPer5Minutes: 50 } },
+      edge: { webAcl: { mode: 'count', requestsPerIpPer5Minutes: 50 } },
     },
   ],
 });
 const staging = Template.fromStack(stacks.environments.get('staging')!.service);
-const counting = Template.fromStack(stacks.environments.get('counting')!.service);
-const production = Template.fromStack(buildServiceApp().stacks.environments.get('production')!.service);
+const productionStacks = buildServiceApp().stacks.environments.get('production')!;
+const production = Template.fromStack(productionStacks.service);
+// The web ACL, its logs and its alarm live in each copy's us-east-1 edge stack.
+const stagingEdge = Template.fromStack(stacks.environments.get('staging')!.units[0]!.edge);
+const countingEdge = Template.fromStack(stacks.environments.get('counting')!.units[0]!.edge);
+const productionEdge = Template.fromStack(productionStacks.units[0]!.edge);
 
 function find(template: Template, type: string, idPrefix: string): [string, Resource] {
   const match = resourcesOfType(template, type).find(([id]) => id.startsWith(idPrefix));
@@ -47,14 +51,14 @@ suite('synthetic check', () => {
     assert.equal(props.StartCanaryAfterCreation, true);
   });
 
-  test('calls the load balancer, from the private subnets, once the service exists', () => {
+  test('calls the distribution over HTTPS, as clients do, from the private subnets, once the service exists', () => {
     const run = props.RunConfig as { EnvironmentVariables: { SERVICE_URL: unknown }; TimeoutInSeconds: number };
     assert.deepEqual(run.EnvironmentVariables.SERVICE_URL, {
       'Fn::Join': [
         '',
         [
-          'http://',
-          { 'Fn::GetAtt': [find(staging, 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'LoadBalancer')[0], 'DNSName'] },
+          'https://',
+          { 'Fn::GetAtt': [find(staging, 'AWS::CloudFront::Distribution', 'EdgeDistribution')[0], 'DomainName'] },
         ],
       ],
     });
@@ -208,16 +212,16 @@ suite('dashboard and saved queries', () => {
     }
   });
 
-  test('shows the state of all five alarms', () => {
+  test('shows the state of all four alarms of the stack (the WAF alarm is in us-east-1, with its metrics)', () => {
     const alarms = resourcesOfType(staging, 'AWS::CloudWatch::Alarm').map(([id]) => id);
-    assert.equal(alarms.length, 5);
+    assert.equal(alarms.length, 4);
     assert.match(body, /\\"type\\":\\"alarm\\"/);
     for (const id of alarms) assert.ok(body.includes(`{"Fn::GetAtt":["${id}","Arn"]}`), id);
   });
 
-  test('the WAF allow list is a stack output, as name|id|scope (its Ref), for the runbook', () => {
-    const output = staging.findOutputs('WafAllowList').WafAllowList as { Value: unknown };
-    assert.deepEqual(output.Value, { Ref: find(staging, 'AWS::WAFv2::IPSet', 'WebAclAllowList')[0] });
+  test('the WAF allow list is an output of the edge stack, as name|id|scope (its Ref), for the runbook', () => {
+    const output = stagingEdge.findOutputs('WafAllowList').WafAllowList as { Value: unknown };
+    assert.deepEqual(output.Value, { Ref: find(stagingEdge, 'AWS::WAFv2::IPSet', 'WebAclAllowList')[0] });
   });
 
   test('its console address is a stack output', () => {
@@ -258,7 +262,7 @@ suite('WAF web ACL', () => {
   };
 
   test('an allow list first, the three managed rule groups, then a rate limit per client IP', () => {
-    const rules = webAcl(staging).Rules as Rule[];
+    const rules = webAcl(stagingEdge).Rules as Rule[];
     assert.deepEqual(
       rules.map((r) => [r.Priority, r.Name]),
       [
@@ -272,7 +276,7 @@ suite('WAF web ACL', () => {
     assert.deepEqual(rules[0]!.Action, { Allow: {} });
     assert.deepEqual(rules[0]!.Statement, {
       IPSetReferenceStatement: {
-        Arn: { 'Fn::GetAtt': [find(staging, 'AWS::WAFv2::IPSet', 'WebAclAllowList')[0], 'Arn'] },
+        Arn: { 'Fn::GetAtt': [find(stagingEdge, 'AWS::WAFv2::IPSet', 'WebAclAllowList')[0], 'Arn'] },
       },
     });
     for (const { name } of MANAGED_RULE_GROUPS) {
@@ -287,56 +291,62 @@ suite('WAF web ACL', () => {
     assert.deepEqual(rate, { Limit: 1000, AggregateKeyType: 'IP', EvaluationWindowSec: 300 });
     assert.ok(exemption !== undefined);
     assert.deepEqual(rules[4]!.Action, { Block: {} });
-    assert.deepEqual(webAcl(staging).DefaultAction, { Allow: {} });
-    assert.equal(webAcl(staging).Scope, 'REGIONAL');
+    assert.deepEqual(webAcl(stagingEdge).DefaultAction, { Allow: {} });
+    assert.equal(webAcl(stagingEdge).Scope, 'CLOUDFRONT');
   });
 
   test('the rate limit is set per environment', () => {
     const rate = (template: Template) =>
       (webAcl(template).Rules as Rule[]).find((r) => r.Name === 'RatePerIp')!.Statement;
-    assert.equal((rate(production).RateBasedStatement as { Limit: number }).Limit, 3000);
+    assert.equal((rate(productionEdge).RateBasedStatement as { Limit: number }).Limit, 3000);
   });
 
   test('count mode counts with every rule, and leaves the allow list allowing', () => {
-    const rules = webAcl(counting).Rules as Rule[];
+    const rules = webAcl(countingEdge).Rules as Rule[];
     assert.deepEqual(rules[0]!.Action, { Allow: {} });
     for (const rule of rules.slice(1, 4)) assert.deepEqual(rule.OverrideAction, { Count: {} }, rule.Name);
     assert.deepEqual(rules[4]!.Action, { Count: {} });
     assert.equal((rules[4]!.Statement.RateBasedStatement as { Limit: number }).Limit, 50);
   });
 
-  test('is associated with the load balancer', () => {
-    staging.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
-      ResourceArn: { Ref: find(staging, 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'LoadBalancer')[0] },
-      WebACLArn: { 'Fn::GetAtt': [find(staging, 'AWS::WAFv2::WebACL', 'WebAcl')[0], 'Arn'] },
-    });
+  test('is in us-east-1, and the distribution names it, read across regions from the edge stack', () => {
+    assert.equal(stacks.environments.get('staging')!.units[0]!.edge.region, 'us-east-1');
+    const distribution = onlyResource(staging, 'AWS::CloudFront::Distribution').Properties!.DistributionConfig as {
+      WebACLId: unknown;
+    };
+    const read = (distribution.WebACLId as { 'Fn::GetStackOutput': Record<string, string> })['Fn::GetStackOutput'];
+    assert.equal(read.StackName, `${IDENTITY.id}-Staging-Edge`);
+    assert.equal(read.Region, 'us-east-1');
+    const output = stagingEdge.findOutputs(read.OutputName!)[read.OutputName!] as { Value: unknown };
+    assert.deepEqual(output.Value, { 'Fn::GetAtt': [find(stagingEdge, 'AWS::WAFv2::WebACL', 'WebAcl')[0], 'Arn'] });
+    assert.equal(resourcesOfType(staging, 'AWS::WAFv2::WebACL').length, 0);
   });
 
   test('logs to an aws-waf-logs- log group named anew at each stack creation, with the environment retention', () => {
-    const [logsId, logGroup] = find(staging, 'AWS::Logs::LogGroup', 'WebAclLogs');
+    const [logsId, logGroup] = find(stagingEdge, 'AWS::Logs::LogGroup', 'WebAclLogs');
     // The stack id's last part, its UUID: a group retained from a destroyed stack cannot block the next one.
     assert.deepEqual(logGroup.Properties!.LogGroupName, {
       'Fn::Join': [
         '',
         [
-          `aws-waf-logs-${webAcl(staging).Name as string}-`,
+          `aws-waf-logs-${webAcl(stagingEdge).Name as string}-`,
           { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] },
         ],
       ],
     });
     assert.equal(logGroup.Properties!.RetentionInDays, 14);
-    const [, productionLogs] = find(production, 'AWS::Logs::LogGroup', 'WebAclLogs');
+    const [, productionLogs] = find(productionEdge, 'AWS::Logs::LogGroup', 'WebAclLogs');
     assert.equal(productionLogs.Properties!.RetentionInDays, 365);
-    staging.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', {
-      ResourceArn: { 'Fn::GetAtt': [find(staging, 'AWS::WAFv2::WebACL', 'WebAcl')[0], 'Arn'] },
+    stagingEdge.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', {
+      ResourceArn: { 'Fn::GetAtt': [find(stagingEdge, 'AWS::WAFv2::WebACL', 'WebAcl')[0], 'Arn'] },
       LogDestinationConfigs: [
-        { 'Fn::Join': ['', ['arn:aws:logs:eu-west-1:', { Ref: 'AWS::AccountId' }, ':log-group:', { Ref: logsId }]] },
+        { 'Fn::Join': ['', ['arn:aws:logs:us-east-1:', { Ref: 'AWS::AccountId' }, ':log-group:', { Ref: logsId }]] },
       ],
     });
   });
 
   test('alarms on a spike of blocked and counted requests, notifying only', () => {
-    const [, alarm] = find(staging, 'AWS::CloudWatch::Alarm', 'WebAclBlockSpike');
+    const [, alarm] = find(stagingEdge, 'AWS::CloudWatch::Alarm', 'WebAclBlockSpike');
     const p = alarm.Properties!;
     assert.equal(p.Threshold, 500);
     assert.equal(p.EvaluationPeriods, 1);
@@ -350,7 +360,7 @@ suite('WAF web ACL', () => {
   test('refuses a rate limit below WAF minimum and an allow-list entry that is not an IPv4 CIDR', () => {
     const build = (webAclSettings: object) => () =>
       buildServiceApp({
-        environments: [{ ...STAGING, service: { ...STAGING.service, webAcl: webAclSettings as never } }],
+        environments: [{ ...STAGING, edge: { webAcl: webAclSettings as never } }],
       });
     assert.throws(
       build({ requestsPerIpPer5Minutes: 9 }),

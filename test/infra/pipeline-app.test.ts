@@ -209,7 +209,8 @@ suite('the app and the pipeline stack', () => {
           'Test: StaticAnalysis@1 UnitTest@1',
           'UpdatePipeline: SelfMutate@1 Registry@2',
           'Build: Image@1',
-          'Deploy-Staging: VerifySignature@1 Deploy@2',
+          // Each unit's edge stack in us-east-1 beside the signature check: its service stack reads the web ACL from it.
+          'Deploy-Staging: VerifySignature@1 Deploy-Edge@1 Deploy@2',
           'Smoke-Staging: Smoke@1 TagDeployed@2',
           'Verify-Staging: Acceptance@1 LoadTest@2 Resilience@2',
           'Approve-Production: Approve@1',
@@ -220,12 +221,16 @@ suite('the app and the pipeline stack', () => {
             ? [
                 ...build,
                 // Wave 1, then its smoke test and a bake with a second smoke test, before wave 2.
-                'Deploy-Production-Wave1: VerifySignature@1 Deploy@2',
+                'Deploy-Production-Wave1: VerifySignature@1 Deploy-Edge@1 Deploy@2',
                 'Smoke-Production-Wave1: Smoke@1 Bake@2',
-                'Deploy-Production-Wave2: VerifySignature@1 Deploy-EuCentral1@2',
+                'Deploy-Production-Wave2: VerifySignature@1 Deploy-EuCentral1-Edge@1 Deploy-EuCentral1@2',
                 'Smoke-Production-Wave2: Smoke-EuCentral1@1 TagDeployed@2',
               ]
-            : [...build, 'Deploy-Production: VerifySignature@1 Deploy@2', 'Smoke-Production: Smoke@1 TagDeployed@2'],
+            : [
+                ...build,
+                'Deploy-Production: VerifySignature@1 Deploy-Edge@1 Deploy@2',
+                'Smoke-Production: Smoke@1 TagDeployed@2',
+              ],
         );
       });
 

@@ -48,6 +48,7 @@ export function buildPipeline(
             {
               region: region ?? 'eu-west-1',
               wave: 0,
+              edge: stackOf(environmentStackName(id, 'Edge'), { env: { region: 'us-east-1' } }),
               network: stackOf(environmentStackName(id, 'Network')),
               service: stackOf(environmentStackName(id, 'Service')),
             },
@@ -56,6 +57,7 @@ export function buildPipeline(
             regions.map((unitRegion) => ({
               region: unitRegion,
               wave,
+              edge: stackOf(environmentStackName(id, 'Edge', unitRegion), { env: { region: 'us-east-1' } }),
               network: stackOf(environmentStackName(id, 'Network', unitRegion), { env: { region: unitRegion } }),
               service: stackOf(environmentStackName(id, 'Service', unitRegion), { env: { region: unitRegion } }),
             })),

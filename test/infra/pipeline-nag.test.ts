@@ -87,7 +87,9 @@ suite('cdk-nag AwsSolutions on the pipeline stack', () => {
       // The CodeBuild image (for the AWS CLI): no CB5 finding, which is about images from outside ECR and CodeBuild.
       TagDeployed: [defaultLogGroup('TagDeployed'), ...read],
       DeployStaging: nodeImageProject('DeployStaging'),
+      DeployStagingEdge: nodeImageProject('DeployStagingEdge'),
       DeployProduction: nodeImageProject('DeployProduction'),
+      DeployProductionEdge: nodeImageProject('DeployProductionEdge'),
     };
     const actual: Record<string, string[]> = {};
     for (const { path, id, reason } of acknowledgements()) {

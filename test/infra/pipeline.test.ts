@@ -276,8 +276,25 @@ suite('Build stage', () => {
 
 suite('Deploy and Smoke stages', () => {
   for (const environment of ['Staging', 'Production'] as const) {
-    const [verify, deploy] = stage(template, `Deploy-${environment}`).Actions;
+    const [verify, edge, deploy] = stage(template, `Deploy-${environment}`).Actions;
     const [smoke] = stage(template, `Smoke-${environment}`).Actions;
+
+    test(`Deploy-${environment} deploys the edge stack in us-east-1 before the service, with a project of that region's roles`, () => {
+      assert.equal(edge!.Name, 'Deploy-Edge');
+      assert.equal(edge!.RunOrder, 1);
+      assert.equal(deploy!.RunOrder, 2);
+      const commands = buildSpecOf(template, projectOf(edge!)).phases.build!.commands;
+      const stack = environmentStackName(environment, 'Edge');
+      const context = `-c connectionArn=${CONNECTION_ARN} -c githubOwner=octo-org`;
+      assert.deepEqual(commands, [
+        `bash infra/lib/pipeline/drift-check.sh ${stack} -- ${context}`,
+        `npx cdk deploy ${stack} --exclusively ${context} --require-approval never --progress events`,
+      ]);
+      const variables = (projectProperties(template, projectOf(edge!)).Environment as { EnvironmentVariables: unknown })
+        .EnvironmentVariables;
+      assert.match(JSON.stringify(variables), /"Name":"DRIFT_REGION","Type":"PLAINTEXT","Value":"us-east-1"/);
+      assert.match(JSON.stringify(variables), /cdk-hnb659fds-lookup-role-",\{"Ref":"AWS::AccountId"\},"-us-east-1"/);
+    });
 
     test(`Deploy-${environment} runs cdk deploy of the ${environment.toLowerCase()} stacks with the digest Build pushed`, () => {
       assert.equal(deploy!.ActionTypeId.Provider, 'CodeBuild');
@@ -355,15 +372,22 @@ suite('Deploy and Smoke stages', () => {
     const assumers = grants().filter(
       ({ action, resources }) => action === 'sts:AssumeRole' && JSON.stringify(resources).includes('cdk-'),
     );
-    const roleOf = (name: string) =>
-      roleOfProject(projectOf(stage(template, name).Actions.find((action) => action.Name !== 'VerifySignature')!));
+    const roleOf = (name: string, index = 0) => roleOfProject(projectOf(stage(template, name).Actions[index]!));
     const registryRole = roleOfProject(projectOf(stage(template, 'UpdatePipeline').Actions[1]!));
-    const deployRoles = [...['UpdatePipeline', 'Deploy-Staging', 'Deploy-Production'].map(roleOf), registryRole];
+    // The edge projects (after the signature check in each Deploy stage) in us-east-1, the others in eu-west-1.
+    const edgeRoles = ['Deploy-Staging', 'Deploy-Production'].map((name) => roleOf(name, 1));
+    const deployRoles = [
+      roleOf('UpdatePipeline'),
+      ...['Deploy-Staging', 'Deploy-Production'].map((name) => roleOf(name, 2)),
+      registryRole,
+      ...edgeRoles,
+    ];
     // One grant of deploy and file-publishing per project, and one of lookup per drift-checking project.
     assert.deepEqual([...new Set(assumers.map(({ role }) => role))].sort(), [...deployRoles].sort());
-    const bootstrapRole = (role: string) =>
-      `{"Fn::Join":["",["arn:aws:iam::",ACCOUNT,":role/cdk-hnb659fds-${role}-role-",ACCOUNT,"-eu-west-1"]]}`;
     for (const role of deployRoles) {
+      const region = edgeRoles.includes(role) ? 'us-east-1' : 'eu-west-1';
+      const bootstrapRole = (name: string) =>
+        `{"Fn::Join":["",["arn:aws:iam::",ACCOUNT,":role/cdk-hnb659fds-${name}-role-",ACCOUNT,"-${region}"]]}`;
       const drift = role !== roleOf('UpdatePipeline');
       assert.deepEqual(
         assumers
@@ -463,8 +487,8 @@ suite('safety: encryption, logs, timeouts, notifications', () => {
 
   test('every CodeBuild project has the KMS key, a timeout and its own encrypted log group, kept a year', () => {
     const projects = resourcesOfType(template, 'AWS::CodeBuild::Project');
-    // Ten, and Verify-Staging's three: Acceptance, LoadTestStaging, Resilience.
-    assert.equal(projects.length, 13);
+    // Ten, Verify-Staging's three (Acceptance, LoadTestStaging, Resilience), and one edge deploy project per environment.
+    assert.equal(projects.length, 15);
     const logGroups = new Map(
       resourcesOfType(template, 'AWS::Logs::LogGroup').map(([id, group]) => [id, group.Properties!]),
     );
@@ -483,7 +507,7 @@ suite('safety: encryption, logs, timeouts, notifications', () => {
     const groups = Object.entries(template.toJSON().Resources as Record<string, Record<string, unknown>>).filter(
       ([, resource]) => resource.Type === 'AWS::Logs::LogGroup',
     );
-    assert.equal(groups.length, 13);
+    assert.equal(groups.length, 15);
     for (const [id, group] of groups) {
       assert.deepEqual([group.DeletionPolicy, group.UpdateReplacePolicy], ['Retain', 'Retain'], id);
     }
@@ -597,7 +621,14 @@ suite('props', () => {
         'Smoke-Production-Wave2',
       ],
     );
-    assert.deepEqual(summary('Deploy-Production-Wave1'), ['VerifySignature@1', 'Deploy@2', 'Deploy-EuCentral1@2']);
+    // The signature check and every edge stack of the wave first, then the regions' own stacks, in parallel each time.
+    assert.deepEqual(summary('Deploy-Production-Wave1'), [
+      'VerifySignature@1',
+      'Deploy-Edge@1',
+      'Deploy-EuCentral1-Edge@1',
+      'Deploy@2',
+      'Deploy-EuCentral1@2',
+    ]);
     assert.deepEqual(summary('Smoke-Production-Wave1'), ['Smoke@1', 'Smoke-EuCentral1@1', 'Bake@2']);
     assert.deepEqual(summary('Smoke-Production-Wave2'), ['Smoke-UsEast1@1', 'TagDeployed@2']);
     // The bake waits, then smoke-tests every region of its wave again.
@@ -611,14 +642,14 @@ suite('props', () => {
       'for url in $SERVICE_URLS; do npm run smoke -- "$url"; done',
     ]);
     // Each region's deploy is a project of its own, which reads its stacks in its region.
-    const central = stage(waved, 'Deploy-Production-Wave1').Actions[2]!;
+    const central = stage(waved, 'Deploy-Production-Wave1').Actions[4]!;
     const variables = (
       projectProperties(waved, projectOf(central)).Environment as {
         EnvironmentVariables: { Name: string; Value: unknown }[];
       }
     ).EnvironmentVariables;
     assert.deepEqual(variables.find(({ Name }) => Name === 'DRIFT_REGION')?.Value, 'eu-central-1');
-    assert.notEqual(projectOf(central), projectOf(stage(waved, 'Deploy-Production-Wave1').Actions[1]!));
+    assert.notEqual(projectOf(central), projectOf(stage(waved, 'Deploy-Production-Wave1').Actions[3]!));
   });
 
   test('with no environments there is nothing to deploy: it throws', () => {

@@ -2,6 +2,7 @@ import { suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Duration } from 'aws-cdk-lib';
 import { NetworkStack, type NetworkStackProps } from '../../infra/lib/network-stack.ts';
+import { EdgeStack } from '../../infra/lib/edge-stack.ts';
 import { RegistryStack } from '../../infra/lib/registry-stack.ts';
 import { ServiceStack, type ServiceStackProps } from '../../infra/lib/service-stack.ts';
 import { CERTIFICATE_ARN, newApp } from './helpers.ts';
@@ -14,7 +15,13 @@ const { repository } = new RegistryStack(app, 'Registry', { env });
 const { vpc } = new NetworkStack(app, 'Network', { env, availabilityZones: zones });
 let serial = 0;
 
-type ServiceSettings = Partial<Omit<ServiceStackProps, 'vpc' | 'repository'>>;
+type ServiceSettings = Partial<Omit<ServiceStackProps, 'vpc' | 'repository' | 'edge'>>;
+const edge = new EdgeStack(app, 'Edge', { env: { region: 'us-east-1' } });
+const zoneEdge = new EdgeStack(app, 'ZoneEdge', {
+  env: { region: 'us-east-1' },
+  domainName: 'example.com',
+  hostedZone: { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'example.com' },
+});
 function service(settings: ServiceSettings): ServiceStack {
   return new ServiceStack(app, `Service${++serial}`, {
     env,
@@ -22,6 +29,11 @@ function service(settings: ServiceSettings): ServiceStack {
     repository,
     imageTag: '1.0.0',
     environmentName: 'test',
+    // A hosted zone without a certificate ARN: the edge stack issues the certificate.
+    edge:
+      settings.hostedZone !== undefined && settings.certificateArn === undefined
+        ? zoneEdge.attachment
+        : edge.attachment,
     ...settings,
   });
 }
@@ -71,9 +83,9 @@ const INVALID_SERVICES: [string, ServiceSettings, RegExp][] = [
     /certificateArn "arn:aws:iam::123456789012:server-certificate\/x" is not an ACM certificate ARN/,
   ],
   [
-    "a certificate from another region (ACM's us-east-1 is for CloudFront)",
-    { domainName: 'clock.example.com', certificateArn: CERTIFICATE_ARN.replace('eu-west-1', 'us-east-1') },
-    /certificateArn is in us-east-1, but the load balancer is in eu-west-1: ACM certificates are regional/,
+    'a certificate outside us-east-1, where CloudFront reads certificates',
+    { domainName: 'clock.example.com', certificateArn: CERTIFICATE_ARN.replace('us-east-1', 'eu-west-1') },
+    /certificateArn is in eu-west-1, but CloudFront reads certificates from us-east-1 only/,
   ],
   ['a CPU size Fargate does not offer', { cpu: 300 }, /cpu 300 is not a Fargate size: use one of 256, 512, 1024/],
   [

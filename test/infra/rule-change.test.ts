@@ -36,8 +36,8 @@ const newImage = synthesise(STAGING, '1.2.4');
 const ruleId = Object.keys(deployed.Resources).find((id) => id.startsWith('LoadBalancerProductionRule'))!;
 
 suite('which deploys change the production listener rule', () => {
-  test('adding a domain does: the rule moves to the 443 listener, a replacement', () => {
-    assert.deepEqual(productionRuleChanges(deployed, withDomain), [`${ruleId} WILL_REPLACE`]);
+  test('adding a domain does not: the domain is an alias on the distribution, the rule stays on its listener', () => {
+    assert.deepEqual(productionRuleChanges(deployed, withDomain), []);
   });
 
   test('a new image does not, though it replaces the task definition', () => {
@@ -103,18 +103,22 @@ fs.writeFileSync(out + '/manifest.json', JSON.stringify({ artifacts: { ${JSON.st
     });
   }
 
-  test('a deploy that adds a domain stops, pointing to the recovery', () => {
-    const result = run('UPDATE_COMPLETE', deployed, withDomain);
+  test('a deploy that changes the rule stops, pointing to the recovery', () => {
+    const changed = structuredClone(deployed);
+    changed.Resources[ruleId]!.Properties = { ...changed.Resources[ruleId]!.Properties, Priority: 2 };
+    const result = run('UPDATE_COMPLETE', deployed, changed);
     assert.equal(result.status, 1, result.stdout);
-    assert.match(result.stderr, new RegExp(`${SERVICE}: the production listener rule changes: ${ruleId} WILL_REPLACE`));
+    assert.match(result.stderr, new RegExp(`${SERVICE}: the production listener rule changes: ${ruleId} WILL_UPDATE`));
     assert.match(result.stderr, new RegExp(`RULE CHECK FAILED for ${SERVICE}: this deploy changes the production`));
     assert.match(result.stderr, /docs\/deploy\.md, The listener rule's weights/);
   });
 
-  test('a deploy of a new image goes on', () => {
-    const result = run('UPDATE_COMPLETE', deployed, newImage);
-    assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, /the production listener rule is unchanged/);
+  test('a deploy of a new image, or of a domain, goes on', () => {
+    for (const next of [newImage, withDomain]) {
+      const result = run('UPDATE_COMPLETE', deployed, next);
+      assert.equal(result.status, 0, result.stderr);
+      assert.match(result.stdout, /the production listener rule is unchanged/);
+    }
   });
 
   test('a stack not deployed yet, or left by a failed first create, has no rule to change', () => {

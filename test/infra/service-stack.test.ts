@@ -248,7 +248,9 @@ suite('network access', () => {
     const loadBalancerGroup = logicalId(staging, 'AWS::EC2::SecurityGroup', 'LoadBalancerSecurityGroup');
     const groups = resourcesOfType(staging, 'AWS::EC2::SecurityGroup');
     assert.equal(groups.find(([id]) => id === serviceGroup)![1].Properties!.SecurityGroupIngress, undefined);
-    const ingress = resourcesOfType(staging, 'AWS::EC2::SecurityGroupIngress').map(([, r]) => r.Properties);
+    const ingress = resourcesOfType(staging, 'AWS::EC2::SecurityGroupIngress')
+      .map(([, r]) => r.Properties!)
+      .filter((rule) => JSON.stringify(rule.GroupId) === JSON.stringify({ 'Fn::GetAtt': [serviceGroup, 'GroupId'] }));
     assert.deepEqual(ingress, [
       {
         Description: 'Load balancer to target',
@@ -292,27 +294,34 @@ suite('network access', () => {
     ]);
   });
 
-  test('the load balancer is internet-facing in the public subnets and opens only its listener port', () => {
+  test('the load balancer is internal, in the private subnets, and admits only CloudFront on its listener port', () => {
     const loadBalancer = onlyResource(staging, 'AWS::ElasticLoadBalancingV2::LoadBalancer').Properties!;
-    assert.equal(loadBalancer.Scheme, 'internet-facing');
+    assert.equal(loadBalancer.Scheme, 'internal');
     for (const subnet of loadBalancer.Subnets as unknown[]) {
       assert.match(
         JSON.stringify(subnet),
-        new RegExp(String.raw`"Fn::ImportValue":"${IDENTITY.id}-Staging-Network:ExportsOutputRefVpcPublicSubnet\d`),
+        new RegExp(String.raw`"Fn::ImportValue":"${IDENTITY.id}-Staging-Network:ExportsOutputRefVpcPrivateSubnet\d`),
       );
     }
-    staging.hasResourceProperties('AWS::EC2::SecurityGroup', {
-      GroupDescription: Match.stringLikeRegexp('ELB'),
-      SecurityGroupIngress: [
-        {
-          CidrIp: '0.0.0.0/0',
-          Description: 'Allow from anyone on port 80',
-          FromPort: 80,
-          IpProtocol: 'tcp',
-          ToPort: 80,
-        },
-      ],
-    });
+    const loadBalancerGroup = logicalId(staging, 'AWS::EC2::SecurityGroup', 'LoadBalancerSecurityGroup');
+    const group = resourcesOfType(staging, 'AWS::EC2::SecurityGroup').find(([id]) => id === loadBalancerGroup)![1];
+    assert.equal(group.Properties!.SecurityGroupIngress, undefined);
+    const ingress = resourcesOfType(staging, 'AWS::EC2::SecurityGroupIngress')
+      .map(([, r]) => r.Properties!)
+      .filter(
+        (rule) => JSON.stringify(rule.GroupId) === JSON.stringify({ 'Fn::GetAtt': [loadBalancerGroup, 'GroupId'] }),
+      );
+    // CloudFront's origin-facing prefix list in eu-west-1: the VPC origin's traffic, and nothing from the internet.
+    assert.deepEqual(ingress, [
+      {
+        Description: 'CloudFront origin-facing servers, the VPC origin',
+        GroupId: { 'Fn::GetAtt': [loadBalancerGroup, 'GroupId'] },
+        SourcePrefixListId: 'pl-4fa04526',
+        IpProtocol: 'tcp',
+        FromPort: 80,
+        ToPort: 80,
+      },
+    ]);
   });
 });
 
@@ -388,7 +397,7 @@ suite('load balancer', () => {
     }
   });
 
-  test('without a certificate: HTTP on 80 only, and no redirect', () => {
+  test('one HTTP listener on 80, for CloudFront; its default action, which no request reaches, redirects to HTTPS', () => {
     const listeners = resourcesOfType(staging, 'AWS::ElasticLoadBalancingV2::Listener').map(([, r]) => r.Properties!);
     assert.deepEqual(
       listeners.map((l) => [l.Port, l.Protocol, l.DefaultActions]),
@@ -396,15 +405,15 @@ suite('load balancer', () => {
         [
           80,
           'HTTP',
-          [
-            {
-              Type: 'fixed-response',
-              FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain', MessageBody: 'Not Found' },
-            },
-          ],
+          [{ Type: 'redirect', RedirectConfig: { Port: '443', Protocol: 'HTTPS', StatusCode: 'HTTP_301' } }],
         ],
       ],
     );
+    // The production rule matches every path: the default action answers nothing.
+    staging.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      Priority: 1,
+      Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/*'] } }],
+    });
   });
 });
 
@@ -498,17 +507,11 @@ suite('autoscaling', () => {
 suite('alarms', () => {
   const topic = () => ref(staging, 'AWS::SNS::Topic', 'AlarmsTopic');
 
-  test('five alarms, each notifying the SNS topic when it fires and when it clears', () => {
+  test('four alarms, each notifying the SNS topic when it fires and when it clears (the WAF one is in us-east-1)', () => {
     const alarms = resourcesOfType(staging, 'AWS::CloudWatch::Alarm');
     assert.deepEqual(
       alarms.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')),
-      [
-        'AlarmsServerErrorRate',
-        'AlarmsUnhealthyTargets',
-        'AlarmsP99Latency',
-        'SyntheticCheckFailed',
-        'WebAclBlockSpike',
-      ],
+      ['AlarmsServerErrorRate', 'AlarmsUnhealthyTargets', 'AlarmsP99Latency', 'SyntheticCheckFailed'],
     );
     for (const [, alarm] of alarms) {
       assert.deepEqual(alarm.Properties!.AlarmActions, [topic()]);
@@ -627,19 +630,13 @@ suite('alarms', () => {
 });
 
 suite('outputs', () => {
-  test('the service URL, the cluster name and the service name', () => {
+  test('the service URL (https on the distribution), the distribution, the cluster name and the service name', () => {
     const outputs = staging.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const distribution = logicalId(staging, 'AWS::CloudFront::Distribution', 'EdgeDistribution');
     assert.deepEqual(outputs.ServiceUrl!.Value, {
-      'Fn::Join': [
-        '',
-        [
-          'http://',
-          {
-            'Fn::GetAtt': [logicalId(staging, 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'LoadBalancer'), 'DNSName'],
-          },
-        ],
-      ],
+      'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distribution, 'DomainName'] }]],
     });
+    assert.deepEqual(outputs.DistributionId!.Value, { Ref: distribution });
     assert.deepEqual(outputs.ClusterName!.Value, ref(staging, 'AWS::ECS::Cluster', 'AppCluster'));
     assert.deepEqual(outputs.ServiceName!.Value, {
       'Fn::GetAtt': [logicalId(staging, 'AWS::ECS::Service', 'AppService'), 'Name'],

@@ -11,81 +11,74 @@ const plain = template('staging');
 const zone = template('zone');
 const arn = template('arn');
 
-const listeners = (t: Template) =>
-  resourcesOfType(t, 'AWS::ElasticLoadBalancingV2::Listener').map(([id, r]) => [id, r.Properties!] as const);
-const listenerOn = (t: Template, port: number) => listeners(t).find(([, l]) => l.Port === port);
-const openPorts = (t: Template) =>
-  (
-    resourcesOfType(t, 'AWS::EC2::SecurityGroup').find(([id]) => id.startsWith('LoadBalancerSecurityGroup'))![1]
-      .Properties!.SecurityGroupIngress as { FromPort: number; CidrIp: string }[]
-  ).map((rule) => [rule.FromPort, rule.CidrIp]);
 const serviceUrl = (t: Template) => (t.toJSON().Outputs as Record<string, { Value: unknown }>).ServiceUrl!.Value;
+type DistributionConfig = {
+  Aliases?: string[];
+  ViewerCertificate?: Record<string, unknown>;
+  DefaultCacheBehavior: { ViewerProtocolPolicy: string };
+  CacheBehaviors: { PathPattern: string; ViewerProtocolPolicy: string }[];
+  HttpVersion: string;
+};
+const distribution = (t: Template) =>
+  resourcesOfType(t, 'AWS::CloudFront::Distribution')[0]![1].Properties!.DistributionConfig as DistributionConfig;
+const listenerAndRule = (t: Template) =>
+  [
+    ...resourcesOfType(t, 'AWS::ElasticLoadBalancingV2::Listener'),
+    ...resourcesOfType(t, 'AWS::ElasticLoadBalancingV2::ListenerRule'),
+  ].map(([id, r]) => [id, { ...r.Properties, Tags: undefined }]);
 
-const REDIRECT = [
-  {
-    Type: 'redirect',
-    RedirectConfig: { Port: '443', Protocol: 'HTTPS', StatusCode: 'HTTP_301' },
-  },
-];
-
-suite('HTTPS appears exactly when a certificate is given', () => {
-  test('no certificate: one HTTP listener on 80 that serves, no 443, no redirect', () => {
-    assert.deepEqual(
-      listeners(plain).map(([, l]) => [l.Port, l.Protocol]),
-      [[80, 'HTTP']],
-    );
-    assert.deepEqual(openPorts(plain), [[80, '0.0.0.0/0']]);
+suite('HTTPS to viewers with or without a domain; the load balancer the same either way', () => {
+  test('no domain: the *.cloudfront.net name over HTTPS, HTTP redirected, HTTP/2 and HTTP/3', () => {
+    const config = distribution(plain);
+    assert.equal(config.Aliases, undefined);
+    assert.deepEqual(config.ViewerCertificate, undefined);
+    for (const behavior of [config.DefaultCacheBehavior, ...config.CacheBehaviors]) {
+      assert.equal(behavior.ViewerProtocolPolicy, 'redirect-to-https');
+    }
+    assert.equal(config.HttpVersion, 'http2and3');
     plain.resourceCountIs('AWS::CertificateManager::Certificate', 0);
     plain.resourceCountIs('AWS::Route53::RecordSet', 0);
-    assert.match(JSON.stringify(serviceUrl(plain)), /^\{"Fn::Join":\["",\["http:\/\/",/);
+    assert.match(JSON.stringify(serviceUrl(plain)), /^\{"Fn::Join":\["",\["https:\/\/",/);
   });
 
   for (const [name, t] of [
     ['a hosted zone', zone],
     ['an existing certificate', arn],
   ] as const) {
-    test(`${name}: HTTPS on 443 serves, and 80 redirects to it permanently`, () => {
-      assert.deepEqual(
-        listeners(t)
-          .map(([, l]) => [l.Port, l.Protocol])
-          .sort(),
-        [
-          [443, 'HTTPS'],
-          [80, 'HTTP'],
-        ],
-      );
-      assert.deepEqual(listenerOn(t, 80)![1].DefaultActions, REDIRECT);
-      assert.equal(listenerOn(t, 443)![1].SslPolicy, 'ELBSecurityPolicy-TLS13-1-2-PQ-2025-09');
-      assert.deepEqual(openPorts(t).sort(), [
-        [443, '0.0.0.0/0'],
-        [80, '0.0.0.0/0'],
-      ]);
-      // The canary's production rule sits on the listener that serves: 443.
-      t.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
-        ListenerArn: { Ref: listenerOn(t, 443)![0] },
-      });
+    test(`${name}: the domain is an alias, served with SNI and TLS 1.2 at least; listener and rule unchanged`, () => {
+      const config = distribution(t);
+      assert.equal(config.Aliases!.length, 1);
+      assert.equal(config.ViewerCertificate!.SslSupportMethod, 'sni-only');
+      assert.equal(config.ViewerCertificate!.MinimumProtocolVersion, 'TLSv1.2_2021');
+      assert.deepEqual(listenerAndRule(t), listenerAndRule(plain));
     });
   }
 });
 
 suite('with a hosted zone', () => {
-  test('a new certificate for the domain, validated through DNS in that zone', () => {
-    zone.hasResourceProperties('AWS::CertificateManager::Certificate', {
+  test('a new certificate for the domain in the edge stack, in us-east-1, validated through DNS in that zone', () => {
+    const edge = stacks.environments.get('zone')!.units[0]!.edge;
+    assert.equal(edge.region, 'us-east-1');
+    Template.fromStack(edge).hasResourceProperties('AWS::CertificateManager::Certificate', {
       DomainName: 'clock.example.com',
       ValidationMethod: 'DNS',
       DomainValidationOptions: [{ DomainName: 'clock.example.com', HostedZoneId: 'Z0123456789ABCDEFGHIJ' }],
     });
-    const certificate = resourcesOfType(zone, 'AWS::CertificateManager::Certificate')[0]![0];
-    assert.deepEqual(listenerOn(zone, 443)![1].Certificates, [{ CertificateArn: { Ref: certificate } }]);
+    zone.resourceCountIs('AWS::CertificateManager::Certificate', 0);
+    assert.match(JSON.stringify(distribution(zone).ViewerCertificate!.AcmCertificateArn), /Fn::GetStackOutput/);
   });
 
-  test('an alias record points the domain at the load balancer', () => {
-    zone.hasResourceProperties('AWS::Route53::RecordSet', {
-      Name: 'clock.example.com.',
-      Type: 'A',
-      HostedZoneId: 'Z0123456789ABCDEFGHIJ',
-      AliasTarget: Match.objectLike({ DNSName: Match.anyValue() }),
-    });
+  test('A and AAAA alias records point the domain at the distribution', () => {
+    for (const type of ['A', 'AAAA']) {
+      zone.hasResourceProperties('AWS::Route53::RecordSet', {
+        Name: 'clock.example.com.',
+        Type: type,
+        HostedZoneId: 'Z0123456789ABCDEFGHIJ',
+        AliasTarget: Match.objectLike({
+          DNSName: { 'Fn::GetAtt': [resourcesOfType(zone, 'AWS::CloudFront::Distribution')[0]![0], 'DomainName'] },
+        }),
+      });
+    }
   });
 
   test('the service URL is https on the domain', () => {
@@ -94,13 +87,17 @@ suite('with a hosted zone', () => {
 });
 
 suite('with an existing certificate and DNS managed elsewhere', () => {
-  test('the listener uses that certificate; no certificate or record is created', () => {
-    assert.deepEqual(listenerOn(arn, 443)![1].Certificates, [{ CertificateArn: CERTIFICATE_ARN }]);
+  test('the distribution uses that certificate; no certificate or record is created', () => {
+    assert.equal(distribution(arn).ViewerCertificate!.AcmCertificateArn, CERTIFICATE_ARN);
     arn.resourceCountIs('AWS::CertificateManager::Certificate', 0);
+    Template.fromStack(stacks.environments.get('arn')!.units[0]!.edge).resourceCountIs(
+      'AWS::CertificateManager::Certificate',
+      0,
+    );
     arn.resourceCountIs('AWS::Route53::RecordSet', 0);
     assert.equal(serviceUrl(arn), 'https://clock.example.org');
     const outputs = arn.toJSON().Outputs as Record<string, { Value: Resource }>;
-    assert.ok(outputs.LoadBalancerDnsName, 'the CNAME target is an output');
+    assert.ok(outputs.DistributionDomainName, 'the CNAME target is an output');
   });
 });
 

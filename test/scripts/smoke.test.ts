@@ -4,7 +4,8 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { listenOnLoopback, runScript } from '../helpers/script-run.ts';
 import { startServerProcess, type ServerProcess } from '../../tools/server-process.ts';
-import { expectation } from '../../tools/post-deploy-checks.ts';
+import { CACHE_BYPASS_HEADER, expectation } from '../../tools/post-deploy-checks.ts';
+import { cachingEdge } from '../helpers/caching-edge.ts';
 import { IDENTITY } from '../../src/identity.ts';
 import { fakeService } from '../helpers/fake-service.ts';
 
@@ -32,6 +33,41 @@ suite('smoke test against the real service', () => {
     );
     assert.match(output.at(-1)!, new RegExp(`^passed: ${CHECK_COUNT} of ${CHECK_COUNT} checks in \\d+ ms$`));
     assert.equal(run.stderr, '');
+  });
+});
+
+suite('smoke test through a caching edge, after a deploy that changed the answers', () => {
+  // The origin answers every check rightly, until the "deploy" below breaks two of them.
+  const wrong: number[] = [];
+  const origin = fakeService(IDENTITY.checks, wrong);
+  // The distribution's key: the query, Accept and the bypass header (infra/lib/service/edge-distribution.ts).
+  let originUrl = '';
+  const edge = cachingEdge(() => originUrl, ['accept', CACHE_BYPASS_HEADER]);
+  before(async () => {
+    originUrl = await listenOnLoopback(origin.server);
+  });
+  after(() => {
+    origin.server.close();
+    edge.server.close();
+  });
+
+  test('each run misses the cache and sees the revision that answers now', async () => {
+    const url = await listenOnLoopback(edge.server);
+    const first = await smoke(url);
+    assert.equal(first.code, 0, first.stdout);
+    wrong.push(2, 3);
+    // A client that asked before the deploy still gets the old answer from the cache...
+    const stale = await fetch(`${url}${IDENTITY.checks[2]!.path}`, {
+      headers: { [CACHE_BYPASS_HEADER]: String(origin.requests[2]!.headers[CACHE_BYPASS_HEADER]) },
+    });
+    assert.equal(stale.status, 200);
+    // ...but the smoke test after the deploy judges the new revision, and fails on its two wrong answers.
+    const second = await smoke(url);
+    assert.equal(second.code, 1, second.stdout);
+    assert.match(second.stdout, /FAILED: \d+ of \d+ checks/);
+    assert.equal(edge.hits.filter(Boolean).length, 1, 'only the client above was served from the cache');
+    const values = new Set(origin.requests.map((request) => request.headers[CACHE_BYPASS_HEADER]));
+    assert.equal(values.size, 2, 'one bypass value per run, sent with every request');
   });
 });
 

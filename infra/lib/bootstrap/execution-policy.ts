@@ -70,6 +70,41 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, readonly string[]>> = {
     'acm:ListTagsForCertificate',
     'acm:UpdateCertificateOptions',
   ],
+  'AWS::CloudFront::CachePolicy': [
+    'cloudfront:CreateCachePolicy',
+    'cloudfront:GetCachePolicy',
+    'cloudfront:UpdateCachePolicy',
+    'cloudfront:DeleteCachePolicy',
+  ],
+  'AWS::CloudFront::Distribution': [
+    'cloudfront:CreateDistribution',
+    'cloudfront:CreateDistributionWithTags',
+    'cloudfront:GetDistribution',
+    'cloudfront:GetDistributionConfig',
+    'cloudfront:UpdateDistribution',
+    'cloudfront:DeleteDistribution',
+    'cloudfront:TagResource',
+    'cloudfront:UntagResource',
+    'cloudfront:ListTagsForResource',
+    // Naming a CLOUDFRONT web ACL and an existing ACM certificate on the distribution reads them.
+    'wafv2:GetWebACL',
+    'acm:DescribeCertificate',
+  ],
+  'AWS::CloudFront::OriginRequestPolicy': [
+    'cloudfront:CreateOriginRequestPolicy',
+    'cloudfront:GetOriginRequestPolicy',
+    'cloudfront:UpdateOriginRequestPolicy',
+    'cloudfront:DeleteOriginRequestPolicy',
+  ],
+  'AWS::CloudFront::VpcOrigin': [
+    'cloudfront:CreateVpcOrigin',
+    'cloudfront:GetVpcOrigin',
+    'cloudfront:UpdateVpcOrigin',
+    'cloudfront:DeleteVpcOrigin',
+    // The first VPC origin of an account creates CloudFront's service-linked role, which manages its ENIs.
+    'iam:CreateServiceLinkedRole',
+    'elasticloadbalancing:DescribeLoadBalancers',
+  ],
   'AWS::CodeBuild::Project': [
     'codebuild:CreateProject',
     'codebuild:UpdateProject',
@@ -544,6 +579,8 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, readonly string[]>> = {
   ],
   // Lambda-backed custom resources (CDK's provider for Custom::VpcRestrictDefaultSG): CloudFormation invokes them.
   'Custom::VpcRestrictDefaultSG': ['lambda:InvokeFunction'],
+  // AwsCustomResource (the cache invalidation after a deploy): likewise.
+  'Custom::AWS': ['lambda:InvokeFunction'],
 };
 
 /**

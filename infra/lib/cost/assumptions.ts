@@ -5,8 +5,10 @@
 export const HOURS_PER_MONTH = 730;
 
 export const ASSUMPTIONS = {
-  /** Requests a month through the load balancer and the WAF. */
+  /** Requests a month through CloudFront, the WAF and the load balancer, all over HTTPS. */
   requestsPerMonth: 1_000_000,
+  /** Bytes CloudFront sends a viewer per answer, compressed headers and body (an answer is ~50 B, the page 5 KB). */
+  bytesPerResponse: 2_000,
   /** Average LCUs: one LCU is 25 new connections/s, 3000 active, 1 GB/h or 1000 rule evaluations/s. */
   albLcus: 1,
   /** GB a month through the NAT gateways: image pulls, CloudWatch Logs and metrics, SSM. */

@@ -57,11 +57,11 @@ function runsPerMonth(expression: string): number {
  * with ASSUMPTIONS for what depends on traffic.
  */
 export function estimateEnvironment(
-  stacks: { readonly network: TemplateJson; readonly service: TemplateJson },
+  stacks: { readonly edge: TemplateJson; readonly network: TemplateJson; readonly service: TemplateJson },
   overrides: Partial<Assumptions> = {},
 ): Estimate {
   const a: Assumptions = { ...ASSUMPTIONS, ...overrides };
-  const templates = [stacks.network, stacks.service];
+  const templates = [stacks.edge, stacks.network, stacks.service];
   const lines: CostLine[] = [];
 
   const nats = resources(templates, 'AWS::EC2::NatGateway').length;
@@ -74,11 +74,11 @@ export function estimateEnvironment(
   );
 
   const albs = resources(templates, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
-  // An internet-facing load balancer holds one public address per zone (subnet); each NAT gateway holds one.
-  const albAddresses = albs.reduce(
-    (sum, r) => sum + ((r.Properties?.Subnets as unknown[] | undefined)?.length ?? 0),
-    0,
-  );
+  // An internet-facing load balancer holds one public address per zone (subnet); an internal one, behind the
+  // CloudFront VPC origin, holds none. Each NAT gateway holds one.
+  const albAddresses = albs
+    .filter((r) => r.Properties?.Scheme !== 'internal')
+    .reduce((sum, r) => sum + ((r.Properties?.Subnets as unknown[] | undefined)?.length ?? 0), 0);
   const eips = resources(templates, 'AWS::EC2::EIP').length;
   lines.push(
     line('Public IPv4 addresses', term((albAddresses + eips) * HOURS_PER_MONTH, 'publicIpv4Hour', ' address-h')),
@@ -90,6 +90,19 @@ export function estimateEnvironment(
       term(albs.length * a.albLcus * HOURS_PER_MONTH, 'albLcuHour', ' LCU-h'),
     ),
   );
+
+  // Every request passes the distribution; a cache hit never reaches the load balancer (the estimate counts them all
+  // there anyway: at a quiet environment's volume, the difference is cents).
+  const distributions = resources(templates, 'AWS::CloudFront::Distribution').length;
+  if (distributions > 0) {
+    lines.push(
+      line(
+        'CloudFront',
+        term((distributions * a.requestsPerMonth) / 10_000, 'cloudFrontHttps10k', ' × 10k requests'),
+        term((distributions * a.requestsPerMonth * a.bytesPerResponse) / 1e9, 'cloudFrontGbOut', ' GB'),
+      ),
+    );
+  }
 
   // Tasks at the minimum the autoscaling keeps, all month.
   const ecsTargets = resources(templates, 'AWS::ApplicationAutoScaling::ScalableTarget').filter(
@@ -120,8 +133,9 @@ export function estimateEnvironment(
   );
 
   // The log groups a WAF logging configuration delivers to, found by reference: their names are built at deploy time.
-  const wafDestinations = JSON.stringify(resources([stacks.service], 'AWS::WAFv2::LoggingConfiguration'));
-  const serviceLogGroupIds = Object.entries(stacks.service.Resources ?? {})
+  const wafDestinations = JSON.stringify(resources([stacks.edge], 'AWS::WAFv2::LoggingConfiguration'));
+  const serviceLogGroupIds = [stacks.edge, stacks.service]
+    .flatMap((t) => Object.entries(t.Resources ?? {}))
     .filter(([, r]) => r.Type === 'AWS::Logs::LogGroup')
     .map(([id, r]) => ({ r, waf: wafDestinations.includes(`{"Ref":"${id}"}`) }));
   const wafLogGroups = serviceLogGroupIds.filter((g) => g.waf).map((g) => g.r);

@@ -43,6 +43,13 @@ export const PRICES = {
     source: 'https://aws.amazon.com/lambda/pricing/',
   },
   kmsKeyMonth: { usd: 1, unit: 'customer managed key-month', source: 'https://aws.amazon.com/kms/pricing/' },
+  // Price class 100 (North America and Europe), the first 10 TB; the always-free tier (1 TB, 10 M requests) is ignored.
+  cloudFrontHttps10k: {
+    usd: 0.01,
+    unit: '10,000 HTTPS requests',
+    source: 'https://aws.amazon.com/cloudfront/pricing/',
+  },
+  cloudFrontGbOut: { usd: 0.085, unit: 'GB to viewers', source: 'https://aws.amazon.com/cloudfront/pricing/' },
   wafWebAclMonth: { usd: 5, unit: 'web ACL-month', source: 'https://aws.amazon.com/waf/pricing/' },
   wafRuleMonth: { usd: 1, unit: 'rule or managed rule group-month', source: 'https://aws.amazon.com/waf/pricing/' },
   wafMillionRequests: { usd: 0.6, unit: 'million requests inspected', source: 'https://aws.amazon.com/waf/pricing/' },

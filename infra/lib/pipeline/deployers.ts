@@ -52,6 +52,27 @@ export class Deployers {
     return this.add(project, this.home, true);
   }
 
+  /**
+   * A drift check and `cdk deploy` of one unit's edge stack, in us-east-1 in the unit's account: a project of its
+   * own, so that each project still holds the roles of one place only.
+   */
+  edge(environmentId: string, unit: PipelineUnit): codebuild.IProject {
+    const place: Place = { account: unit.account, region: unit.edge.region };
+    const project = this.projects.project(
+      unitNames(environmentId, unit.region).edgeProject,
+      sharedStackSpec(unit.edge.stackName, this.contextArgs),
+      {
+        timeout: Duration.minutes(30),
+        npmCache: true,
+        environmentVariables: {
+          DRIFT_ROLE_ARN: { value: this.lookupRoleArn(place) },
+          DRIFT_REGION: { value: unit.edge.region },
+        },
+      },
+    );
+    return this.add(project, place, true);
+  }
+
   /** The drift and rule checks, then `cdk deploy` of one unit's stacks, where the unit is. */
   unit(environmentId: string, unit: PipelineUnit): codebuild.IProject {
     const place: Place = { account: unit.account, region: unit.region };

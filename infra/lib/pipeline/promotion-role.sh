@@ -9,7 +9,8 @@ read -r AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN <<<"$credentia
 export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
 # The load test's token, when the action names it: read as the role, the one principal allowed to.
 if [ -n "${LOAD_TEST_TOKEN_ARN:-}" ]; then
+  # In the secret's own region (us-east-1, with the edge's web ACL), the fourth field of its ARN.
   LOAD_TEST_TOKEN=$(aws secretsmanager get-secret-value --secret-id "$LOAD_TEST_TOKEN_ARN" \
-    --query SecretString --output text) || return 1
+    --region "$(cut -d: -f4 <<<"$LOAD_TEST_TOKEN_ARN")" --query SecretString --output text) || return 1
   export LOAD_TEST_TOKEN
 fi

@@ -15,6 +15,8 @@ export interface PipelineUnit {
   readonly account?: string;
   /** From 0; the units of one wave deploy in parallel. */
   readonly wave: number;
+  /** Its us-east-1 stack (the edge web ACL): deployed first, by a project of that region's own. */
+  readonly edge: Stack;
   /** Deployed together, `--exclusively`, in dependency order. */
   readonly network: Stack;
   /** Its `ServiceUrl` output is the URL the smoke test checks. */
@@ -92,7 +94,8 @@ export function planWaves(environments: readonly PipelineEnvironment[], requireA
 
 /**
  * A unit's names in the pipeline: its project and variables namespace `DeployProduction`, its actions `Deploy` and
- * `Smoke`; outside the home region with the region's part, `DeployProductionEuCentral1`, `Deploy-EuCentral1`.
+ * `Smoke`, and `Deploy-Edge` for its us-east-1 stack; outside the home region with the region's part,
+ * `DeployProductionEuCentral1`, `Deploy-EuCentral1`, `Deploy-EuCentral1-Edge`.
  */
 export function unitNames(environmentId: string, region: string) {
   const home = region === REGION;
@@ -100,6 +103,8 @@ export function unitNames(environmentId: string, region: string) {
   return {
     project: `Deploy${environmentId}${part}`,
     namespace: `Deploy${environmentId}${part}`,
+    edgeProject: `Deploy${environmentId}${part}Edge`,
+    edgeAction: home ? 'Deploy-Edge' : `Deploy-${part}-Edge`,
     deployAction: home ? 'Deploy' : `Deploy-${part}`,
     smokeAction: home ? 'Smoke' : `Smoke-${part}`,
     acceptanceAction: home ? 'Acceptance' : `Acceptance-${part}`,

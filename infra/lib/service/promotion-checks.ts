@@ -1,7 +1,6 @@
 import { Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { ResilienceExperiment } from './resilience-experiment.ts';
 import { promotionCheckRoleName } from '../names.ts';
@@ -9,19 +8,21 @@ import { promotionCheckRoleName } from '../names.ts';
 export interface PromotionChecksProps {
   /** The account whose pipeline runs the load test and the experiment: the only one that may assume the role. */
   readonly pipelineAccount: string;
+  /** The secret that exempts the load test from the rate rule: in the edge stack, in us-east-1, with the web ACL. */
+  readonly loadTestTokenArn: string;
   readonly experiment: ResilienceExperiment;
   readonly service: ecs.FargateService;
 }
 
 /**
  * What the pipeline needs, from its own account, to check this environment before promoting it
- * (docs/decisions/load-test-exemption.md): the token whose header exempts the load test from the web ACL's per-IP
- * rate rule, and a role that may read that token, start and watch the resilience experiment, and read the service's
- * counts, and nothing else.
+ * (docs/decisions/load-test-exemption.md): a role that may read the token whose header exempts the load test from the
+ * web ACL's per-IP rate rule (kept in the edge stack), start and watch the resilience experiment, and read the
+ * service's counts, and nothing else.
  */
 export class PromotionChecks extends Construct {
-  /** The value the load test sends in LOAD_TEST_HEADER. */
-  public readonly loadTestToken: secretsmanager.Secret;
+  /** The secret whose value the load test sends in LOAD_TEST_HEADER. */
+  public readonly loadTestTokenArn: string;
   public readonly role: iam.Role;
   public readonly experiment: ResilienceExperiment;
 
@@ -29,17 +30,7 @@ export class PromotionChecks extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     this.experiment = props.experiment;
-    this.loadTestToken = new secretsmanager.Secret(this, 'LoadTestToken', {
-      description: 'Sent by the pipeline load test to pass the per-IP rate rule of the web ACL',
-      generateSecretString: { passwordLength: 40, excludePunctuation: true },
-    });
-    Validations.of(this.loadTestToken).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'The web ACL holds the value itself (a dynamic reference, resolved at deploy): a rotation would change it ' +
-        'under the rule until the next deploy. Replacing the secret and redeploying rotates it; it exempts from the ' +
-        'rate rule only, never from the managed rules.',
-    });
+    this.loadTestTokenArn = props.loadTestTokenArn;
 
     this.role = new iam.Role(this, 'Role', {
       // Named: the pipeline, in another account, may assume this role and no other of the account.
@@ -47,7 +38,9 @@ export class PromotionChecks extends Construct {
       assumedBy: new iam.AccountPrincipal(props.pipelineAccount),
       description: 'Assumed by the pipeline to run the load test and the resilience experiment before promotion',
     });
-    this.loadTestToken.grantRead(this.role);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.loadTestTokenArn] }),
+    );
     const experiments = stack.formatArn({ service: 'fis', resource: 'experiment', resourceName: '*' });
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({

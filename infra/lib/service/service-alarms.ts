@@ -1,13 +1,10 @@
-import { Duration, RemovalPolicy, Stack, ArnFormat } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { denyGrantsOutsideAwsServices } from '../kms.ts';
+import { alarmTopic } from './alarm-topic.ts';
 
 export interface ServiceAlarmsProps {
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
@@ -55,36 +52,7 @@ export class ServiceAlarms extends Construct {
     super(scope, id);
     const [blue, green] = props.targetGroups;
 
-    // CloudWatch cannot publish to a topic encrypted with the AWS managed SNS key, hence a key of our own.
-    const key = new kms.Key(this, 'TopicKey', {
-      description: `Encrypts the alarm topic of ${Stack.of(this).stackName}`,
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    denyGrantsOutsideAwsServices(key);
-    const cloudWatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
-    key.grant(cloudWatch, 'kms:Decrypt', 'kms:GenerateDataKey*');
-    this.topic = new sns.Topic(this, 'Topic', { masterKey: key, enforceSSL: true });
-    this.topic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [cloudWatch],
-        actions: ['sns:Publish'],
-        resources: [this.topic.topicArn],
-        conditions: {
-          ArnLike: {
-            'aws:SourceArn': Stack.of(this).formatArn({
-              service: 'cloudwatch',
-              resource: 'alarm',
-              resourceName: '*',
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          },
-        },
-      }),
-    );
-    if (props.alarmEmail !== undefined) {
-      this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
-    }
+    this.topic = alarmTopic(this, props.alarmEmail);
 
     const sum = { period: PERIOD, statistic: cloudwatch.Stats.SUM };
     const maximum = { period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM };

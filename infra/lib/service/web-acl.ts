@@ -1,6 +1,5 @@
-import { ArnFormat, Duration, Fn, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Fn, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
@@ -36,7 +35,6 @@ export interface RateLimitExemption {
 }
 
 export interface WebAclProps extends WebAclSettings {
-  readonly loadBalancer: elbv2.IApplicationLoadBalancer;
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
   /** Encrypts the WAF log group (Control Tower CT.CLOUDWATCH.PR.3): the stack's log key. */
@@ -58,8 +56,12 @@ const ALLOW_LIST_PRIORITY = 0;
 const RATE_LIMIT_PRIORITY = 40;
 
 /**
- * An AWS WAF web ACL on the load balancer: an allow list first, the managed rule groups, and a rate limit per
- * client IP; its logs in CloudWatch Logs; and an alarm on a spike of blocked requests.
+ * An AWS WAF web ACL for a CloudFront distribution: an allow list first, the managed rule groups, and a rate limit
+ * per client IP; its logs in CloudWatch Logs; and an alarm on a spike of blocked requests.
+ *
+ * CLOUDFRONT scope, so it must be created in us-east-1 (the edge stack, infra/lib/edge-stack.ts); the distribution
+ * names it (there is no association resource for CloudFront). At the edge the address WAF sees is the viewer's own,
+ * so the rate limit counts real clients, not the load balancer's or a proxy's address.
  */
 export class WebAcl extends Construct {
   public readonly webAcl: wafv2.CfnWebACL;
@@ -75,6 +77,11 @@ export class WebAcl extends Construct {
 
   constructor(scope: Construct, id: string, props: WebAclProps) {
     super(scope, id);
+    if (!Token.isUnresolved(Stack.of(this).region) && Stack.of(this).region !== 'us-east-1') {
+      throw new Error(
+        `${this.node.path}: a CLOUDFRONT web ACL must be created in us-east-1, not ${Stack.of(this).region}`,
+      );
+    }
     this.mode = props.mode ?? 'block';
     const limit = props.requestsPerIpPer5Minutes;
     if (!Number.isInteger(limit) || limit < 10 || limit > 2_000_000_000) {
@@ -104,7 +111,7 @@ export class WebAcl extends Construct {
     const counting = this.mode === 'count';
 
     this.allowList = new wafv2.CfnIPSet(this, 'AllowList', {
-      scope: 'REGIONAL',
+      scope: 'CLOUDFRONT',
       ipAddressVersion: 'IPV4',
       addresses: [...(props.allowedIpv4Cidrs ?? [])],
       // CloudFormation allows no parentheses or quotes here.
@@ -113,7 +120,7 @@ export class WebAcl extends Construct {
 
     this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
       name,
-      scope: 'REGIONAL',
+      scope: 'CLOUDFRONT',
       defaultAction: { allow: {} },
       visibilityConfig: visibility(name),
       rules: [
@@ -163,11 +170,6 @@ export class WebAcl extends Construct {
       ],
     });
 
-    new wafv2.CfnWebACLAssociation(this, 'Association', {
-      resourceArn: props.loadBalancer.loadBalancerArn,
-      webAclArn: this.webAcl.attrArn,
-    });
-
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       // WAF delivers only to log groups whose name starts with aws-waf-logs-. The stack id's UUID makes the name
       // new at each creation of the stack: a retained group from a destroyed one would otherwise block the redeploy
@@ -195,7 +197,9 @@ export class WebAcl extends Construct {
       new cloudwatch.Metric({
         namespace: 'AWS/WAFV2',
         metricName,
-        dimensionsMap: { WebACL: name, Region: Stack.of(this).region, Rule: 'ALL' },
+        // A CLOUDFRONT web ACL's metrics are in us-east-1 and have no Region dimension.
+        dimensionsMap: { WebACL: name, Rule: 'ALL' },
+        region: 'us-east-1',
         statistic: cloudwatch.Stats.SUM,
         period: Duration.minutes(5),
       });
