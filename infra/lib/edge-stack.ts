@@ -115,7 +115,9 @@ export class EdgeStack extends Stack {
       webAclArn: this.webAcl.webAcl.attrArn,
       waf: this.webAcl,
       certificate: this.certificate,
-      loadTestTokenArn: this.loadTestToken?.secretArn,
+      // The resource's own Ref (its ARN), read across regions like the web ACL's: `secretArn` would ask for a
+      // physical name to cross environments, which a generated secret does not have.
+      loadTestTokenArn: this.loadTestToken && (this.loadTestToken.node.defaultChild as secretsmanager.CfnSecret).ref,
     };
   }
 }
