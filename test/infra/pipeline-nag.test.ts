@@ -90,6 +90,10 @@ suite('cdk-nag AwsSolutions on the pipeline stack', () => {
       DeployStagingEdge: nodeImageProject('DeployStagingEdge'),
       DeployProduction: nodeImageProject('DeployProduction'),
       DeployProductionEdge: nodeImageProject('DeployProductionEdge'),
+      // Verify-Staging's: the acceptance test on the Node image; the load test and the experiment on CodeBuild's own.
+      Acceptance: nodeImageProject('Acceptance'),
+      LoadTestStaging: [defaultLogGroup('LoadTestStaging'), ...read],
+      Resilience: [defaultLogGroup('Resilience'), ...read],
     };
     const actual: Record<string, string[]> = {};
     for (const { path, id, reason } of acknowledgements()) {

@@ -402,7 +402,7 @@ suite('Deploy and Smoke stages', () => {
 
   for (const environment of ['Staging', 'Production']) {
     test(`Deploy-${environment} checks its stacks for drift, as the lookup role, before cdk deploy`, () => {
-      const project = projectOf(stage(template, `Deploy-${environment}`).Actions[1]!);
+      const project = projectOf(stage(template, `Deploy-${environment}`).Actions.find((a) => a.Name === 'Deploy')!);
       const commands = buildSpecOf(template, project).phases.build!.commands;
       const drift = commands.findIndex((command) => command.startsWith('bash infra/lib/pipeline/drift-check.sh'));
       assert.equal(
@@ -569,7 +569,9 @@ suite('props', () => {
       stages(custom).map(({ Name }) => Name),
       [...ALL_STAGES.slice(0, 4), 'Deploy-Qa', 'Smoke-Qa', 'Verify-Qa', 'Approve-Live', 'Deploy-Live', 'Smoke-Live'],
     );
-    const deploy = commandsOf(buildSpecOf(custom, projectOf(stage(custom, 'Deploy-Live').Actions[1]!)));
+    const deploy = commandsOf(
+      buildSpecOf(custom, projectOf(stage(custom, 'Deploy-Live').Actions.find((a) => a.Name === 'Deploy')!)),
+    );
     assert.ok(
       deploy.some((command) =>
         command.startsWith(

@@ -11,6 +11,8 @@ import { IDENTITY } from '../../src/identity.ts';
 const { stacks } = buildServiceApp();
 const staging = Template.fromStack(stacks.environments.get('staging')!.service);
 const production = Template.fromStack(stacks.environments.get('production')!.service);
+// Each environment's edge stack in us-east-1, which holds the web ACL and the load-test token.
+const edgeOf = (environment: string) => Template.fromStack(stacks.environments.get(environment)!.units[0]!.edge);
 
 function logicalId(template: Template, type: string, idPrefix: string): string {
   const match = resourcesOfType(template, type).find(([id]) => id.startsWith(idPrefix));
@@ -724,9 +726,15 @@ suite('the role the pipeline assumes', () => {
       'ecs:ListTasks',
       'fis:GetExperiment',
       'fis:StartExperiment',
-      'secretsmanager:DescribeSecret',
       'secretsmanager:GetSecretValue',
     ]);
+    // The token it reads is the edge stack's, in us-east-1, named by the ARN that stack outputs.
+    const token = resourcesOfType(staging, 'AWS::IAM::Policy')
+      .filter(([, policy]) => JSON.stringify(policy.Properties!.Roles).includes('"PromotionChecksRole'))
+      .flatMap(([, policy]) => (policy.Properties!.PolicyDocument as { Statement: Statement[] }).Statement)
+      .find((statement) => statement.Action === 'secretsmanager:GetSecretValue')!;
+    assert.match(JSON.stringify(token.Resource), /Fn::GetStackOutput/);
+    assert.match(JSON.stringify(token.Resource), /-Staging-Edge/);
   });
 
   test('the deploy action can hand the role, the template and the token on: three outputs', () => {
@@ -737,26 +745,30 @@ suite('the role the pipeline assumes', () => {
 });
 
 suite('the web ACL exempts the load test from the per-IP rate rule, and from nothing else', () => {
+  const stagingEdge = edgeOf('staging');
   test(`the rate rule counts only requests without the ${LOAD_TEST_HEADER} header's secret value`, () => {
     const match =
-      rateRule(staging).Statement.RateBasedStatement.ScopeDownStatement.NotStatement.Statement.ByteMatchStatement;
+      rateRule(stagingEdge).Statement.RateBasedStatement.ScopeDownStatement.NotStatement.Statement.ByteMatchStatement;
     assert.deepEqual(match.FieldToMatch, { SingleHeader: { Name: LOAD_TEST_HEADER } });
     assert.equal(match.PositionalConstraint, 'EXACTLY');
-    // A dynamic reference, resolved by CloudFormation at deploy: the value is never in the template.
+    // A dynamic reference to the secret beside it, resolved by CloudFormation at deploy: never in the template.
     assert.match(JSON.stringify(match.SearchString), /\{\{resolve:secretsmanager:/);
-    assert.match(JSON.stringify(match.SearchString), /PromotionChecksLoadTestToken/);
+    assert.match(JSON.stringify(match.SearchString), /LoadTestToken/);
+    stagingEdge.resourceCountIs('AWS::SecretsManager::Secret', 1);
   });
 
   test('the allow list and the managed rule groups have no exemption', () => {
-    const rules = onlyResource(staging, 'AWS::WAFv2::WebACL').Properties!.Rules as { Name: string }[];
+    const rules = onlyResource(stagingEdge, 'AWS::WAFv2::WebACL').Properties!.Rules as { Name: string }[];
     for (const rule of rules.filter((r) => r.Name !== 'RatePerIp')) {
       assert.doesNotMatch(JSON.stringify(rule), /ScopeDown|resolve:secretsmanager/, rule.Name);
     }
   });
 
   test('production has no promotion checks: no experiment, no token, no role, a rate rule without exemption', () => {
+    const productionEdge = edgeOf('production');
     production.resourceCountIs('AWS::FIS::ExperimentTemplate', 0);
+    productionEdge.resourceCountIs('AWS::SecretsManager::Secret', 0);
     production.resourceCountIs('AWS::SecretsManager::Secret', 0);
-    assert.equal(rateRule(production).Statement.RateBasedStatement.ScopeDownStatement, undefined);
+    assert.equal(rateRule(productionEdge).Statement.RateBasedStatement.ScopeDownStatement, undefined);
   });
 });

@@ -29,16 +29,13 @@ suite('npm run acceptance', () => {
       cases.filter((c) => c.outcome === 'failed'),
       [],
     );
-    // The contract suites, the generated client and the three browser suites all ran.
+    // The contract suites and the generated client ran; the browser suites are not asked for.
     const passed = cases.filter((c) => c.outcome === 'passed').map((c) => c.name);
     assert.ok(passed.length > 90, `${passed.length} passed`);
     for (const name of ['05:25 → 06:35', 'the worked examples, through the generated client']) {
       assert.ok(passed.includes(name), name);
     }
-    assert.ok(
-      passed.some((name) => /"Try it out" with 12:22 shows 11:38/.test(name)),
-      'the browser suites ran',
-    );
+    assert.ok(!passed.some((name) => /"Try it out"/.test(name)), 'the browser suites ran, though not asked for');
     const skipped = cases.filter((c) => c.outcome === 'skipped').map((c) => c.name);
     assert.ok(skipped.includes('HSTS only when the load balancer received the request over HTTPS'), skipped.join());
     assert.match(run.stdout, /# in process only: the load balancer sets X-Forwarded-Proto itself/);

@@ -164,9 +164,16 @@ suite('npm run rename', () => {
   test(`the renamed app synthesises only ${TO.id}-* stacks, every pipeline target among them`, () => {
     assert.deepEqual(
       stacksOf(copy),
-      ['Pipeline', 'Production-Network', 'Production-Service', 'Registry', 'Staging-Network', 'Staging-Service'].map(
-        (stack) => `${TO.id}-${stack}`,
-      ),
+      [
+        'Pipeline',
+        'Production-Edge',
+        'Production-Network',
+        'Production-Service',
+        'Registry',
+        'Staging-Edge',
+        'Staging-Network',
+        'Staging-Service',
+      ].map((stack) => `${TO.id}-${stack}`),
     );
     // The platform's suites run in the copy without the example (below); here, what a rename alone could break.
     const suites = run(copy, ['--test', 'test/identity.test.ts', 'test/infra/pipeline-app.test.ts']);
