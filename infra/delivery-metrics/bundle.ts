@@ -1,0 +1,28 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
+
+/** The repository root: esbuild writes paths relative to it into the bundle, so the bundle is the same from any cwd. */
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * infra/delivery-metrics/handler.ts as one ES module, index.mjs, in a new directory for Lambda's asset. The AWS SDK
+ * is left out: Lambda's Node.js runtime provides it.
+ */
+export function bundleHandler(): string {
+  const directory = mkdtempSync(join(tmpdir(), 'delivery-metrics-'));
+  buildSync({
+    absWorkingDir: ROOT,
+    entryPoints: ['infra/delivery-metrics/handler.ts'],
+    outfile: join(directory, 'index.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    external: ['@aws-sdk/*'],
+    legalComments: 'none',
+  });
+  return directory;
+}
