@@ -100,6 +100,7 @@ suite('AWS CloudFormation validator and Control Tower controls', () => {
       `${IDENTITY.id}-Pipeline/Artifacts s3_event_notifications_enabled_check`,
       ...LOG_BUCKET.map((rule) => `${IDENTITY.id}-Pipeline/ArtifactsAccessLogs ${rule}`),
       `${IDENTITY.id}-Pipeline/BuildImage codebuild_project_environment_privileged_check`,
+      `${IDENTITY.id}-Pipeline/DeliveryMetrics/Function lambda_inside_vpc_check`,
     ]);
     const production = acknowledgements(deployed.app).filter((a) => a.path.startsWith(`${IDENTITY.id}-Production-`));
     assert.deepEqual(
@@ -115,8 +116,8 @@ suite('AWS CloudFormation validator and Control Tower controls', () => {
         a.path.startsWith(`${IDENTITY.id}-Pipeline/`) &&
         a.id === controlId('cloudwatch_log_group_retention_period_check'),
     );
-    // One per CodeBuild project: ten, and Verify-Staging's three.
-    assert.equal(retention.length, 13);
+    // One per CodeBuild project (ten, and Verify-Staging's three), and the delivery metrics function's.
+    assert.equal(retention.length, 14);
     assert.match(retention[0]!.reason, /^Build logs are kept 90 days, as the logRetention prop of this stack asks/);
   });
 
