@@ -281,5 +281,8 @@ suite('delivery metrics: the dashboard', () => {
     assert.ok(
       body.includes('100 * (FILL(failed, 0) + FILL(rolledBack, 0)) / (FILL(deployments, 0) + FILL(failed, 0))'),
     );
+    template.hasOutput('DeliveryMetricsDashboard', {
+      Value: { Ref: Match.stringLikeRegexp('DeliveryMetricsDashboard') },
+    });
   });
 });

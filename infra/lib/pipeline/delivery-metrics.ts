@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -105,6 +105,8 @@ export class DeliveryMetrics extends Construct {
     });
 
     this.dashboard = this.createDashboard(props.pipeline.pipelineName, props.period ?? Duration.days(30));
+    // On the stack, beside PipelineName: an output in a construct gets a hashed name.
+    new CfnOutput(Stack.of(this), 'DeliveryMetricsDashboard', { value: this.dashboard.dashboardName });
   }
 
   private createDashboard(pipelineName: string, period: Duration): cloudwatch.Dashboard {
