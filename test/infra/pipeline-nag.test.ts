@@ -88,6 +88,10 @@ suite('cdk-nag AwsSolutions on the pipeline stack', () => {
       TagDeployed: [defaultLogGroup('TagDeployed'), ...read],
       DeployStaging: nodeImageProject('DeployStaging'),
       DeployProduction: nodeImageProject('DeployProduction'),
+      // Verify-Staging's: Acceptance on the Node image; the load test and the experiment on the CodeBuild image.
+      Acceptance: nodeImageProject('Acceptance'),
+      LoadTestStaging: [defaultLogGroup('LoadTestStaging'), ...read],
+      Resilience: [defaultLogGroup('Resilience'), ...read],
     };
     const actual: Record<string, string[]> = {};
     for (const { path, id, reason } of acknowledgements()) {
