@@ -2,10 +2,11 @@
  * The delivery (DORA) metrics: the rule that picks the pipeline's production stage events, the function's metric
  * logic on recorded events (fixtures/pipeline-events) with CodePipeline's answers stubbed, and the dashboard.
  */
-import { suite, test } from 'node:test';
+import { mock, suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { Match } from 'aws-cdk-lib/assertions';
 import { ROOT } from '../../tools/root.ts';
 import { bundleHandler } from '../../infra/delivery-metrics/bundle.ts';
@@ -284,5 +285,57 @@ suite('delivery metrics: the dashboard', () => {
     template.hasOutput('DeliveryMetricsDashboard', {
       Value: { Ref: Match.stringLikeRegexp('DeliveryMetricsDashboard') },
     });
+  });
+});
+
+suite('delivery metrics: the handler', () => {
+  test('reads CodePipeline page by page and writes one EMF line for a production deploy', async (t) => {
+    process.env.PRODUCTION_STAGES = PRODUCTION.stages.join(',');
+    process.env.FINAL_STAGE = PRODUCTION.final;
+    const sent: string[] = [];
+    // CodePipeline as recorded, the action history in pages of four.
+    mock.method(
+      CodePipelineClient.prototype,
+      'send',
+      async (command: { constructor: { name: string }; input: any }) => {
+        const { name } = command.constructor;
+        sent.push(`${name} ${command.input.nextToken ?? ''}`.trim());
+        if (name === 'GetPipelineExecutionCommand') {
+          return answers.getPipelineExecution[command.input.pipelineExecutionId as string];
+        }
+        const id = command.input.filter?.pipelineExecutionId as string | undefined;
+        const all = answers.listActionExecutions.filter(
+          (action) => id === undefined || action.pipelineExecutionId === id,
+        );
+        const start = Number(command.input.nextToken ?? 0);
+        const next = start + 4 < all.length ? String(start + 4) : undefined;
+        return { actionExecutionDetails: all.slice(start, start + 4), nextToken: next };
+      },
+    );
+    const written: string[] = [];
+    mock.method(process.stdout, 'write', (text: string) => written.push(text) > 0);
+    t.after(() => mock.restoreAll());
+    const { handler } = await import('../../infra/delivery-metrics/handler.ts');
+
+    await handler(fixture('production-succeeded'));
+    await handler(fixture('staging-failed'));
+    mock.restoreAll();
+
+    assert.equal(written.length, 1);
+    const line = JSON.parse(written[0]!) as Record<string, unknown>;
+    assert.deepEqual(
+      [line.Pipeline, line.Deployments, line.LeadTime, line.TimeToRestore],
+      ['Pipeline', 1, 6730, 18120],
+    );
+    // The run's own actions to its Source action (two pages); the history back to the last good deploy, not past it
+    // (three of its four pages). The staging failure asks nothing.
+    assert.deepEqual(sent, [
+      'GetPipelineExecutionCommand',
+      'ListActionExecutionsCommand',
+      'ListActionExecutionsCommand 4',
+      'ListActionExecutionsCommand',
+      'ListActionExecutionsCommand 4',
+      'ListActionExecutionsCommand 8',
+    ]);
   });
 });
