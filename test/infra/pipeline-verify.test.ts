@@ -117,7 +117,8 @@ suite('Verify-Staging: what production is promoted on', () => {
   });
 
   test('the deploy action exports what the checks read, from the service stack outputs', () => {
-    const deploy = stage(template, 'Deploy-Staging').Actions[0]!;
+    // VerifySignature comes first in the stage; the deploy is the action named Deploy.
+    const deploy = stage(template, 'Deploy-Staging').Actions.find((candidate) => candidate.Name === 'Deploy')!;
     assert.deepEqual(buildSpecOf(template, projectOf(deploy)).env?.['exported-variables'], [
       'SERVICE_URL',
       'PROMOTION_ROLE_ARN',
