@@ -7,11 +7,15 @@ import { buildSync } from 'esbuild';
 /** The repository root: esbuild writes paths relative to it into the bundle, so the bundle is the same from any cwd. */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+let bundled: string | undefined;
+
 /**
- * infra/delivery-metrics/handler.ts as one ES module, index.mjs, in a new directory for Lambda's asset. The AWS SDK
- * is left out: Lambda's Node.js runtime provides it.
+ * infra/delivery-metrics/handler.ts as one ES module, index.mjs, in a directory for Lambda's asset: one per process,
+ * however many apps it synthesises (the tests make dozens). The AWS SDK is left out: Lambda's Node.js runtime
+ * provides it.
  */
 export function bundleHandler(): string {
+  if (bundled !== undefined) return bundled;
   const directory = mkdtempSync(join(tmpdir(), 'delivery-metrics-'));
   buildSync({
     absWorkingDir: ROOT,
@@ -24,5 +28,6 @@ export function bundleHandler(): string {
     external: ['@aws-sdk/*'],
     legalComments: 'none',
   });
+  bundled = directory;
   return directory;
 }
