@@ -23,6 +23,7 @@ import {
 } from './pipeline/buildspecs.ts';
 import { acknowledgeArtifactAccess, acknowledgeEcrLogin } from './pipeline/acknowledgements.ts';
 import { artifactBucket } from './pipeline/artifacts.ts';
+import { DeliveryMetrics } from './pipeline/delivery-metrics.ts';
 import { Deployers } from './pipeline/deployers.ts';
 import { notificationTopic } from './pipeline/notifications.ts';
 import { DEFAULT_QUALIFIER } from './pipeline/bootstrap-roles.ts';
@@ -175,6 +176,13 @@ export class PipelineStack extends Stack {
         this.addVerify(wave.verifyStage, wave.environment, deploys, source.artifact, verify);
       }
     }
+
+    new DeliveryMetrics(this, 'DeliveryMetrics', {
+      pipeline: this.pipeline,
+      waves,
+      key: this.key,
+      logRetention: props.logRetention,
+    });
 
     this.pipeline.notifyOn('Failed', this.notificationTopic, {
       events: [codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_FAILED],

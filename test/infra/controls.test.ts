@@ -107,6 +107,7 @@ suite('AWS CloudFormation validator and Control Tower controls', () => {
       `${IDENTITY.id}-Pipeline/Artifacts s3_event_notifications_enabled_check`,
       ...LOG_BUCKET.map((rule) => `${IDENTITY.id}-Pipeline/ArtifactsAccessLogs ${rule}`),
       `${IDENTITY.id}-Pipeline/BuildImage codebuild_project_environment_privileged_check`,
+      `${IDENTITY.id}-Pipeline/DeliveryMetrics/Function lambda_inside_vpc_check`,
     ]);
     // Production keeps a year of logs and has deletion protection; no environment acknowledges HTTP without a
     // redirect any more: the internal load balancer's listener redirects by default.
@@ -125,8 +126,9 @@ suite('AWS CloudFormation validator and Control Tower controls', () => {
         a.path.startsWith(`${IDENTITY.id}-Pipeline/`) &&
         a.id === controlId('cloudwatch_log_group_retention_period_check'),
     );
-    // One per CodeBuild project: ten, Verify-Staging's three, and one edge deploy project per environment.
-    assert.equal(retention.length, 15);
+    // One per CodeBuild project (ten, Verify-Staging's three, one edge deploy project per environment), and the
+    // delivery metrics function's.
+    assert.equal(retention.length, 16);
     assert.match(retention[0]!.reason, /^Build logs are kept 90 days, as the logRetention prop of this stack asks/);
   });
 

@@ -355,6 +355,17 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, readonly string[]>> = {
     'elasticloadbalancing:DeleteTargetGroup',
     ...ELB_READ,
   ],
+  'AWS::Events::Rule': [
+    'events:PutRule',
+    'events:DescribeRule',
+    'events:DeleteRule',
+    'events:PutTargets',
+    'events:RemoveTargets',
+    'events:ListTargetsByRule',
+    'events:TagResource',
+    'events:UntagResource',
+    'events:ListTagsForResource',
+  ],
   'AWS::FIS::ExperimentTemplate': [
     'fis:CreateExperimentTemplate',
     'fis:GetExperimentTemplate',
@@ -412,11 +423,16 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, readonly string[]>> = {
     'lambda:TagResource',
     'lambda:UntagResource',
     'lambda:ListTags',
+    // Reserved concurrency (the delivery metrics function).
+    'lambda:PutFunctionConcurrency',
+    'lambda:DeleteFunctionConcurrency',
+    'lambda:GetFunctionConcurrency',
     // The code comes from the bootstrap bucket of the account and region.
     's3:GetObject',
     's3:GetObjectVersion',
     ...IAM_PASS,
   ],
+  'AWS::Lambda::Permission': ['lambda:AddPermission', 'lambda:RemovePermission', 'lambda:GetPolicy'],
   'AWS::Logs::LogGroup': [
     'logs:CreateLogGroup',
     'logs:DeleteLogGroup',
