@@ -2,7 +2,7 @@ import { Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import type { ResilienceExperiment } from './resilience-experiment.ts';
+import { allowListTasks, type ResilienceExperiment } from './resilience-experiment.ts';
 import { promotionCheckRoleName } from '../names.ts';
 
 export interface PromotionChecksProps {
@@ -62,19 +62,7 @@ export class PromotionChecks extends Construct {
       new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: [props.service.serviceArn] }),
     );
     // The runner tells a replacement task from the ones that ran before by their ARNs.
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['ecs:ListTasks'],
-        resources: ['*'],
-        conditions: { ArnEquals: { 'ecs:cluster': props.service.cluster.clusterArn } },
-      }),
-    );
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'ecs:ListTasks has no resource-level permission (its resource is *): the ecs:cluster condition limits it ' +
-        "to this service's cluster.",
-    });
+    allowListTasks(this.role, props.service.cluster);
     Validations.of(this.role).acknowledge({
       // cdk-nag names the finding by the ARN as rendered: the account is a token unless the stack names it.
       id: `AwsSolutions-IAM5[Resource::arn:aws:fis:${stack.region}:${Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account}:experiment/*]`,

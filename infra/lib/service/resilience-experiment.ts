@@ -44,9 +44,7 @@ export class ResilienceExperiment extends Construct {
       description: 'Stops a share of one ECS service tasks for its resilience experiment',
     });
     // FIS resolves the target by listing the service's tasks, then stops the share it picked.
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['ecs:ListTasks'], resources: ['*'], conditions: clusterCondition }),
-    );
+    allowListTasks(this.role, props.cluster);
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['ecs:DescribeTasks', 'ecs:StopTask'],
@@ -56,12 +54,6 @@ export class ResilienceExperiment extends Construct {
         conditions: clusterCondition,
       }),
     );
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'ecs:ListTasks has no resource-level permission (its resource is *): the ecs:cluster condition limits it ' +
-        "to this service's cluster.",
-    });
     Validations.of(this.role).acknowledge({
       // cdk-nag names the finding by the ARN as rendered: the account is a token unless the stack names it.
       id: `AwsSolutions-IAM5[Resource::arn:aws:ecs:${stack.region}:${Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account}:task/<${stack.getLogicalId(props.cluster.node.defaultChild as ecs.CfnCluster)}>/*]`,
@@ -87,4 +79,24 @@ export class ResilienceExperiment extends Construct {
       tags: { Name: `${stack.stackName}-stop-tasks` },
     });
   }
+}
+
+/**
+ * Lets the role list one cluster's tasks. ecs:ListTasks has no resource-level permission, so the statement names `*`
+ * and the ecs:cluster condition does the limiting: acknowledged here, once for each role that needs it.
+ */
+export function allowListTasks(role: iam.Role, cluster: ecs.ICluster): void {
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['ecs:ListTasks'],
+      resources: ['*'],
+      conditions: { ArnEquals: { 'ecs:cluster': cluster.clusterArn } },
+    }),
+  );
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'ecs:ListTasks has no resource-level permission (its resource is *): the ecs:cluster condition limits it ' +
+      "to this service's cluster.",
+  });
 }
