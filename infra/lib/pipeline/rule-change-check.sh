@@ -2,8 +2,8 @@
 # Runs before an environment's `cdk deploy`, after the drift check: stops the deploy when it would change the
 # production listener rule. Any change to that rule writes the template's forward weights back, sending all
 # traffic to the blue target group, which after an odd number of ECS deployments has no tasks (aws/aws-cdk#36649).
-# Such a change is deployed by hand, and the weights put right at once (docs/deploy.md, "The listener rule's
-# weights").
+# No setting of the template changes the rule (a domain is an alias on the distribution), so such a commit needs
+# rethinking, not a deploy (docs/deploy.md, "The listener rule's weights").
 #
 # Usage: rule-change-check.sh <service stack name> -- [cdk arguments ...]
 # Compares the stack's deployed template (read as the bootstrap lookup role, DRIFT_ROLE_ARN) with the one
@@ -52,7 +52,6 @@ if node "$here/rule-change.ts" "$work/deployed.json" "$work/assembly" "$stack"; 
   exit 0
 fi
 echo "RULE CHECK FAILED for $stack: this deploy changes the production listener rule, and CloudFormation would" \
-  "reset the weights ECS set, sending all traffic to the blue target group, which may have no tasks. Deploy it by" \
-  "hand with cdk deploy, then point the rule at the healthy group at once (docs/deploy.md, The listener rule's" \
-  "weights). Nothing was deployed." >&2
+  "reset the weights ECS set, sending all traffic to the blue target group, which may have no tasks. Change the" \
+  "commit so that the rule stays as it is (docs/deploy.md, The listener rule's weights). Nothing was deployed." >&2
 exit 1
