@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,9 +10,9 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 let bundled: string | undefined;
 
 /**
- * infra/delivery-metrics/handler.ts as one ES module, index.mjs, in a directory for Lambda's asset: one per process,
- * however many apps it synthesises (the tests make dozens). The AWS SDK is left out: Lambda's Node.js runtime
- * provides it.
+ * infra/delivery-metrics/handler.ts as one ES module, index.mjs, in a temporary directory for Lambda's asset: one
+ * per process, however many apps it synthesises (the tests make dozens). The AWS SDK is left out: Lambda's Node.js
+ * runtime provides it.
  */
 export function bundleHandler(): string {
   if (bundled !== undefined) return bundled;
@@ -28,6 +28,8 @@ export function bundleHandler(): string {
     external: ['@aws-sdk/*'],
     legalComments: 'none',
   });
+  // Synthesis copies the asset into the cloud assembly; the folder is not needed once the process ends.
+  process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
   bundled = directory;
   return directory;
 }
