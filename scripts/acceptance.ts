@@ -9,8 +9,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ROOT } from '../tools/root.ts';
+import { targetCommandLine, usageError } from '../tools/target-command-line.ts';
 
 /**
  * The acceptance suites: the HTTP contract suites and the browser suites of the platform and of whatever service it
@@ -25,31 +25,12 @@ type Suites = keyof typeof ACCEPTANCE_SUITES | 'all';
 const USAGE =
   'usage: npm run acceptance -- <base-url> [--junit <file>]   e.g. npm run acceptance -- https://staging.example.com';
 
-function fail(message: string): never {
-  console.error(message);
-  process.exit(1);
-}
-
-const { values, positionals } = (() => {
-  try {
-    return parseArgs({
-      allowPositionals: true,
-      options: {
-        junit: { type: 'string', default: join('reports', 'acceptance.xml') },
-        suites: { type: 'string', default: 'all' },
-      },
-    });
-  } catch (error) {
-    return fail(`${(error as Error).message}\n${USAGE}`);
-  }
-})();
-const [target, ...extra] = positionals;
-if (target === undefined || extra.length > 0) fail(USAGE);
-if (!URL.canParse(target) || !/^https?:$/.test(new URL(target).protocol)) {
-  fail(`"${target}" is not an http(s) URL\n${USAGE}`);
-}
+const { values, target } = targetCommandLine(USAGE, {
+  junit: { type: 'string', default: join('reports', 'acceptance.xml') },
+  suites: { type: 'string', default: 'all' },
+});
 if (!['all', 'http', 'browser'].includes(values.suites)) {
-  fail(`--suites "${values.suites}" is invalid: expected all, http or browser\n${USAGE}`);
+  usageError(`--suites "${values.suites}" is invalid: expected all, http or browser\n${USAGE}`);
 }
 const chosen = values.suites as Suites;
 const files = chosen === 'all' ? [...ACCEPTANCE_SUITES.http, ...ACCEPTANCE_SUITES.browser] : ACCEPTANCE_SUITES[chosen];

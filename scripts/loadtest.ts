@@ -13,55 +13,37 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { LOAD_BOUNDS, LOAD_TEST_HEADER, type LoadBoundName } from '../infra/lib/load-test.ts';
 import { IDENTITY } from '../src/identity.ts';
 import { junitXml, type JUnitCase } from '../tools/junit.ts';
 import { runLoad } from '../tools/load.ts';
+import { targetCommandLine, usageError } from '../tools/target-command-line.ts';
 
 const USAGE =
   'usage: npm run loadtest -- <base-url> [--duration <s>] [--rate <rps>] [--connections <n>] ' +
   '[--environment <name>] [--path <path>] [--junit <file>]';
 
-function fail(message: string): never {
-  console.error(message);
-  process.exit(1);
-}
-
-const { values, positionals } = (() => {
-  try {
-    return parseArgs({
-      allowPositionals: true,
-      options: {
-        duration: { type: 'string' },
-        rate: { type: 'string' },
-        connections: { type: 'string' },
-        environment: { type: 'string', default: 'staging' },
-        path: { type: 'string', default: IDENTITY.healthPath },
-        junit: { type: 'string', default: join('reports', 'loadtest.xml') },
-      },
-    });
-  } catch (error) {
-    return fail(`${(error as Error).message}\n${USAGE}`);
-  }
-})();
-const [target, ...extra] = positionals;
-if (target === undefined || extra.length > 0) fail(USAGE);
-if (!URL.canParse(target) || !/^https?:$/.test(new URL(target).protocol))
-  fail(`"${target}" is not an http(s) URL\n${USAGE}`);
-if (!values.path.startsWith('/')) fail(`--path "${values.path}" is invalid: expected a path that starts with /`);
+const { values, target } = targetCommandLine(USAGE, {
+  duration: { type: 'string' },
+  rate: { type: 'string' },
+  connections: { type: 'string' },
+  environment: { type: 'string', default: 'staging' },
+  path: { type: 'string', default: IDENTITY.healthPath },
+  junit: { type: 'string', default: join('reports', 'loadtest.xml') },
+});
+if (!values.path.startsWith('/')) usageError(`--path "${values.path}" is invalid: expected a path that starts with /`);
 
 const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(target).hostname);
 function bound(name: LoadBoundName): number {
   const { default: fallback, cap, unit } = LOAD_BOUNDS[name];
   const given = values[name];
   if (given === undefined) {
-    if (!loopback) fail(`--${name} is required against ${target}: only a loopback target runs on defaults`);
+    if (!loopback) usageError(`--${name} is required against ${target}: only a loopback target runs on defaults`);
     return fallback;
   }
   const value = Number(given);
   if (!/^\d+$/.test(given) || value < 1 || value > cap) {
-    fail(`--${name} "${given}" is invalid: expected a whole number of ${unit} from 1 to ${cap}`);
+    usageError(`--${name} "${given}" is invalid: expected a whole number of ${unit} from 1 to ${cap}`);
   }
   return value;
 }
@@ -73,12 +55,13 @@ const connections = bound('connections');
 const { ENVIRONMENTS } = await import('../infra/lib/environments.ts');
 const environment = ENVIRONMENTS.find((candidate) => candidate.name === values.environment);
 if (environment === undefined) {
-  fail(
+  usageError(
     `--environment "${values.environment}" is unknown: expected one of ${ENVIRONMENTS.map((e) => e.name).join(', ')}`,
   );
 }
 const thresholds = environment.promotionChecks?.loadTest;
-if (thresholds === undefined) fail(`${environment.name} has no promotionChecks.loadTest in infra/lib/environments.ts`);
+if (thresholds === undefined)
+  usageError(`${environment.name} has no promotionChecks.loadTest in infra/lib/environments.ts`);
 
 const url = target.replace(/\/+$/, '') + values.path;
 const token = process.env.LOAD_TEST_TOKEN;

@@ -4,18 +4,13 @@
  * deploy; `npm test` runs it against a local server. One line per check, then a summary; exit code 0 when
  * every check passed, 1 when one failed, 2 on a usage error.
  */
-import { parseArgs } from 'node:util';
 import { IDENTITY, type Check } from '../src/identity.ts';
+import { targetCommandLine, usageError } from '../tools/target-command-line.ts';
 import { CACHE_BYPASS_HEADER, cacheBypassValue, expectation, verify } from '../tools/post-deploy-checks.ts';
 
 const USAGE = 'usage: npm run smoke -- <base-url> [--timeout-ms <ms>]   e.g. npm run smoke -- http://localhost:8080';
 
 const CHECKS: readonly Check[] = IDENTITY.checks;
-
-function fail(message: string): never {
-  console.error(message);
-  process.exit(2);
-}
 
 function describeError(error: unknown, timeoutMs: number): string {
   if (error instanceof DOMException && error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
@@ -40,21 +35,13 @@ async function run(check: Check, base: string, timeoutMs: number): Promise<strin
   }
 }
 
-const { values, positionals } = (() => {
-  try {
-    return parseArgs({ allowPositionals: true, options: { 'timeout-ms': { type: 'string', default: '5000' } } });
-  } catch (error) {
-    return fail(`${(error as Error).message}\n${USAGE}`);
-  }
-})();
-const [target, ...extra] = positionals;
-if (target === undefined || extra.length > 0) fail(USAGE);
-if (!URL.canParse(target) || !/^https?:$/.test(new URL(target).protocol)) {
-  fail(`"${target}" is not an http(s) URL\n${USAGE}`);
-}
+const { values, target } = targetCommandLine(USAGE, { 'timeout-ms': { type: 'string', default: '5000' } }, 2);
 const timeoutMs = Number(values['timeout-ms']);
 if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
-  fail(`--timeout-ms "${values['timeout-ms']}" is invalid: expected a whole number of milliseconds from 1 to 60000`);
+  usageError(
+    `--timeout-ms "${values['timeout-ms']}" is invalid: expected a whole number of milliseconds from 1 to 60000`,
+    2,
+  );
 }
 
 const base = target.replace(/\/+$/, '');
